@@ -1,0 +1,205 @@
+package bankhub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+var tokenEndpoint = &endpoint{method: "POST", pattern: "/v1/token", class: classSafe, basic: true}
+
+const (
+	// defaultTokenTTL is assumed when the token answer has no usable ttl.
+	defaultTokenTTL = 5 * time.Minute
+	// refreshTimeout bounds one token exchange (including its retries).
+	refreshTimeout = 2 * time.Minute
+)
+
+// Invalidator is implemented by token sources that can drop a token the API
+// rejected. The client calls Invalidate with the rejected token before it
+// asks the source for a new one; an implementation should drop its cached
+// token only if it is still that one (another caller may have refreshed it).
+type Invalidator interface {
+	Invalidate(*oauth2.Token)
+}
+
+// tokenResponse is the answer of POST /v1/token: {code, access_token, ttl},
+// also accepted under "data"; ttl in seconds as a number or numeric string.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TTL         Int    `json:"ttl"`
+	Data        *struct {
+		AccessToken string `json:"access_token"`
+		TTL         Int    `json:"ttl"`
+	} `json:"data"`
+}
+
+func (r *tokenResponse) check() error {
+	if r.AccessToken == "" && r.Data != nil {
+		r.AccessToken, r.TTL = r.Data.AccessToken, r.Data.TTL
+	}
+	if r.AccessToken == "" {
+		return errors.New("token response has no access_token")
+	}
+	return nil
+}
+
+// tokenSource is the built-in source: it exchanges the client credentials at
+// POST /v1/token, caches the token, refreshes it ahead of expiry, and lets
+// any number of concurrent callers share one refresh.
+type tokenSource struct {
+	client *Client
+	now    func() time.Time
+
+	mu     sync.Mutex
+	tok    *oauth2.Token
+	ttl    time.Duration // lifetime of tok as issued
+	flight *flight       // the refresh in progress, if any
+}
+
+type flight struct {
+	done chan struct{}
+	tok  *oauth2.Token
+	err  error
+}
+
+func newTokenSource(c *Client) *tokenSource {
+	return &tokenSource{client: c, now: time.Now}
+}
+
+// Token implements oauth2.TokenSource.
+func (s *tokenSource) Token() (*oauth2.Token, error) { return s.token(context.Background()) }
+
+// refreshWindows returns when a token should be refreshed in the background
+// (callers keep using it meanwhile) and when callers must wait for a new one.
+func refreshWindows(tok *oauth2.Token, ttl time.Duration) (soft, hard time.Time) {
+	soft = tok.Expiry.Add(-min(5*time.Minute, ttl/5))
+	hard = tok.Expiry.Add(-min(10*time.Second, ttl/20))
+	return soft, hard
+}
+
+func (s *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
+	s.mu.Lock()
+	tok := s.tok
+	now := s.now()
+	var usable bool
+	if tok != nil {
+		soft, hard := refreshWindows(tok, s.ttl)
+		if now.Before(soft) {
+			s.mu.Unlock()
+			return tok, nil
+		}
+		usable = now.Before(hard)
+	}
+	f := s.flight
+	if f == nil {
+		f = &flight{done: make(chan struct{})}
+		s.flight = f
+		go s.refresh(ctx, f)
+	}
+	s.mu.Unlock()
+	if usable {
+		return tok, nil // a refresh is under way; this token is still good
+	}
+	select {
+	case <-f.done:
+		return f.tok, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// refresh runs one exchange for everybody waiting. It is detached from the
+// caller's cancellation (other callers may be waiting for it) but bounded.
+func (s *tokenSource) refresh(ctx context.Context, f *flight) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
+	tok, ttl, err := s.exchange(ctx)
+	s.mu.Lock()
+	if err == nil {
+		s.tok, s.ttl = tok, ttl
+	}
+	s.flight = nil
+	s.mu.Unlock()
+	if err != nil && s.client.logger != nil {
+		s.client.logger.LogAttrs(ctx, slog.LevelWarn, "bankhub: token refresh failed", slog.String("error", err.Error()))
+	}
+	f.tok, f.err = tok, err
+	close(f.done)
+}
+
+func (s *tokenSource) exchange(ctx context.Context) (*oauth2.Token, time.Duration, error) {
+	var r tokenResponse
+	if err := s.client.send(ctx, tokenEndpoint, tokenEndpoint.pattern, "", nil, "", &r); err != nil {
+		return nil, 0, err
+	}
+	ttl := time.Duration(r.TTL) * time.Second
+	if r.TTL <= 0 || r.TTL > 366*24*3600 {
+		ttl = defaultTokenTTL
+	}
+	tok := &oauth2.Token{
+		AccessToken: r.AccessToken,
+		TokenType:   "Bearer",
+		Expiry:      s.now().Add(ttl),
+		ExpiresIn:   int64(ttl / time.Second),
+	}
+	return tok, ttl, nil
+}
+
+// Invalidate drops tok if it is still the cached token.
+func (s *tokenSource) Invalidate(tok *oauth2.Token) {
+	if tok == nil {
+		return
+	}
+	s.mu.Lock()
+	if s.tok != nil && s.tok.AccessToken == tok.AccessToken {
+		s.tok = nil
+	}
+	s.mu.Unlock()
+}
+
+// Format keeps the cached token out of every fmt verb.
+func (s *tokenSource) Format(f fmt.State, _ rune) {
+	io.WriteString(f, "bankhub.tokenSource{token: [redacted]}")
+}
+
+// authorization returns the bearer header for the current token. The header
+// value is reused for as long as the token is, so a held token costs no
+// allocation per call.
+func (c *Client) authorization(ctx context.Context) (*authHeader, error) {
+	var tok *oauth2.Token
+	var err error
+	if c.builtin != nil {
+		tok, err = c.builtin.token(ctx)
+	} else {
+		tok, err = c.tokens.Token()
+		if err != nil {
+			err = fmt.Errorf("bankhub: token source: %w", err)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if tok == nil || tok.AccessToken == "" {
+		return nil, errors.New("bankhub: token source returned an empty token")
+	}
+	if a := c.lastAuth.Load(); a != nil && a.token == tok.AccessToken {
+		return a, nil
+	}
+	a := &authHeader{tok: tok, token: tok.AccessToken, value: []string{"Bearer " + tok.AccessToken}}
+	c.lastAuth.Store(a)
+	return a, nil
+}
+
+// invalidate tells the token source that the API rejected the token.
+func (c *Client) invalidate(a *authHeader) {
+	if inv, ok := c.tokens.(Invalidator); ok {
+		inv.Invalidate(a.tok)
+	}
+}

@@ -1,0 +1,4 @@
+package bankhub
+
+// CompanyService manages the merchant's companies.
+type CompanyService service

@@ -1,0 +1,173 @@
+package bankhub
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The test server serves the API under this prefix, so a request built
+// with an absolute path (dropping the base URL's path) hits nothing.
+const apiPrefix = "/api-prefix"
+
+const (
+	testClientID     = "merchant-client-id"
+	testClientSecret = "cs_live_Z9q8W7e6R5t4Y3u2"
+	testAccessToken  = "36483db493b10304eb3abc143b3593fa1473eb9b"
+)
+
+// fastRetries keeps retry tests quick.
+var fastRetries = RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond, MaxRetryAfter: 2 * time.Second}
+
+type testAPI struct {
+	t      *testing.T
+	srv    *httptest.Server
+	mux    *http.ServeMux
+	client *Client
+
+	tokenCalls atomic.Int32
+	mu         sync.Mutex
+	tokens     []string // access tokens issued, in order; the last one is valid
+	ttl        int
+	requests   []string // "METHOD path" of every request, in order
+}
+
+// setup starts a test server that issues tokens at /v1/token and returns a
+// client wired to it. Handlers for the endpoints under test are added to
+// api.mux with handle.
+func setup(t *testing.T, opts ...Option) *testAPI {
+	t.Helper()
+	api := &testAPI{t: t, mux: http.NewServeMux(), ttl: 60000}
+	api.mux.HandleFunc("POST "+apiPrefix+"/v1/token", api.serveToken)
+	api.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		api.mu.Lock()
+		api.requests = append(api.requests, r.Method+" "+strings.TrimPrefix(r.URL.Path, apiPrefix))
+		api.mu.Unlock()
+		api.mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(api.srv.Close)
+	all := append([]Option{WithBaseURL(api.srv.URL + apiPrefix), WithRetryPolicy(fastRetries)}, opts...)
+	c, err := NewClient(testClientID, testClientSecret, all...)
+	require.NoError(t, err)
+	api.client = c
+	return api
+}
+
+func (api *testAPI) serveToken(w http.ResponseWriter, r *http.Request) {
+	want := "Basic " + base64.StdEncoding.EncodeToString([]byte(testClientID+":"+testClientSecret))
+	if r.Header.Get("Authorization") != want {
+		writeJSON(w, 401, `{"code":401,"message":"Unauthenticated"}`)
+		return
+	}
+	n := api.tokenCalls.Add(1)
+	tok := testAccessToken
+	if n > 1 {
+		tok = testAccessToken[:len(testAccessToken)-2] + string(rune('a'+n%26)) + string(rune('a'+n/26%26))
+	}
+	api.mu.Lock()
+	api.tokens = append(api.tokens, tok)
+	ttl := api.ttl
+	api.mu.Unlock()
+	writeJSON(w, 201, `{"code":201,"access_token":"`+tok+`","ttl":`+itoa(ttl)+`}`)
+}
+
+// currentToken is the last access token issued.
+func (api *testAPI) currentToken() string {
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	if len(api.tokens) == 0 {
+		return ""
+	}
+	return api.tokens[len(api.tokens)-1]
+}
+
+// handle registers a handler for "METHOD /v1/path" that first checks the
+// bearer token.
+func (api *testAPI) handle(pattern string, h http.HandlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	api.mux.HandleFunc(method+" "+apiPrefix+path, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+api.currentToken() {
+			writeJSON(w, 401, `{"code":401,"message":"Unauthenticated"}`)
+			return
+		}
+		h(w, r)
+	})
+}
+
+// requestsTo counts requests whose "METHOD path" equals key.
+func (api *testAPI) requestsTo(key string) int {
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	n := 0
+	for _, r := range api.requests {
+		if r == key {
+			n++
+		}
+	}
+	return n
+}
+
+func (api *testAPI) requestCount() int {
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	return len(api.requests)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// fixture returns the content of testdata/name.
+func fixture(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return string(b)
+}
+
+// testRequest asserts what a handler received: method, JSON headers, bearer
+// auth, and (when wantBody is not "") a JSON body equal to wantBody.
+func testRequest(t *testing.T, r *http.Request, method, wantBody string) {
+	t.Helper()
+	assert.Equal(t, method, r.Method)
+	assert.Equal(t, "application/json", r.Header.Get("Accept"))
+	assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "bankhub-go/"+Version+" (go"), r.Header.Get("User-Agent"))
+	assert.True(t, strings.HasPrefix(r.Header.Get("Authorization"), "Bearer "), "bearer auth expected")
+	body, err := io.ReadAll(r.Body)
+	require.NoError(t, err)
+	if wantBody == "" {
+		assert.Empty(t, body)
+		assert.Empty(t, r.Header.Get("Content-Type"))
+		return
+	}
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	assert.JSONEq(t, wantBody, string(body))
+}
+
+// vnTime builds a time in UTC+7.
+func vnTime(y int, mo time.Month, d, h, mi, s int) time.Time {
+	return time.Date(y, mo, d, h, mi, s, 0, VietnamZone)
+}
+
+// assertTime compares a decoded Time with the expected instant and raw text.
+func assertTime(t *testing.T, want time.Time, raw string, got Time) {
+	t.Helper()
+	assert.True(t, want.Equal(got.Time), "time %s, want %s", got.Time, want)
+	assert.Equal(t, raw, got.Raw)
+}

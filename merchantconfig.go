@@ -1,0 +1,4 @@
+package bankhub
+
+// MerchantConfigService reads and changes the merchant configuration.
+type MerchantConfigService service

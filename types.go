@@ -1,0 +1,554 @@
+package bankhub
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// VietnamZone is the fixed UTC+7 zone in which Bank Hub writes its
+// "2006-01-02 15:04:05" timestamps. The API does not document a zone; every
+// SePay surface that names one (the CLI, the dashboard) uses Vietnam time, and
+// Vietnam has no daylight saving, so a fixed zone is exact.
+var VietnamZone = time.FixedZone("ICT", 7*60*60)
+
+const (
+	wireTimeLayout = "2006-01-02 15:04:05"
+	dateLayout     = "2006-01-02"
+)
+
+var jsonNull = []byte("null")
+
+// unquote returns the contents of a JSON string token, or the token itself
+// when it is not a string (a number, true, false). ok is false for null.
+func unquote(b []byte) (s string, quoted, ok bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || bytes.Equal(b, jsonNull) {
+		return "", false, false
+	}
+	if b[0] != '"' {
+		return string(b), false, true
+	}
+	// Fast path: no escapes.
+	if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 {
+		return string(b[1 : len(b)-1]), true, true
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return string(b), true, true
+	}
+	return s, true, true
+}
+
+// Time is a timestamp from the API. It accepts "2006-01-02 15:04:05" (read in
+// UTC+7, see VietnamZone), RFC 3339, and Unix seconds as a number or a numeric
+// string. Raw keeps the text the server sent. A value in none of these forms
+// leaves Time zero and Raw set instead of failing the whole response: one odd
+// timestamp must not hide the rest of a page.
+type Time struct {
+	time.Time
+	// Raw is the value exactly as the server sent it ("" for null or absent).
+	Raw string
+}
+
+// ParseTime parses s in any of the forms Time accepts.
+func ParseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, errors.New("bankhub: empty time")
+	}
+	if t, err := time.ParseInLocation(wireTimeLayout, s, VietnamZone); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02T15:04:05", s, VietnamZone); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation(dateLayout, s, VietnamZone); err == nil {
+		return t, nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
+		if n > 1e12 { // milliseconds
+			return time.UnixMilli(n).In(VietnamZone), nil
+		}
+		return time.Unix(n, 0).In(VietnamZone), nil
+	}
+	return time.Time{}, fmt.Errorf("bankhub: unrecognised time %q", truncate(s, 64))
+}
+
+// UnmarshalJSON implements json.Unmarshaler. It never returns an error for a
+// well-formed JSON scalar.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	s, _, ok := unquote(b)
+	if !ok {
+		*t = Time{}
+		return nil
+	}
+	t.Raw = s
+	t.Time, _ = ParseTime(s)
+	return nil
+}
+
+// MarshalJSON writes the time in the API's own layout (UTC+7), or the raw text
+// when the value could not be parsed, or null when empty.
+func (t Time) MarshalJSON() ([]byte, error) {
+	if t.Time.IsZero() {
+		if t.Raw == "" {
+			return jsonNull, nil
+		}
+		return json.Marshal(t.Raw)
+	}
+	return []byte(`"` + t.Time.In(VietnamZone).Format(wireTimeLayout) + `"`), nil
+}
+
+// String returns the time in the API's layout, or Raw when it did not parse.
+func (t Time) String() string {
+	if t.Time.IsZero() {
+		return t.Raw
+	}
+	return t.Time.In(VietnamZone).Format(wireTimeLayout)
+}
+
+// Date is a calendar day, written YYYY-MM-DD, used by date filters and
+// counters. The zero Date means "not set".
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// NewDate returns the Date for the given calendar day.
+func NewDate(year int, month time.Month, day int) Date {
+	return Date{Year: year, Month: month, Day: day}
+}
+
+// DateOf returns the calendar day of t in Vietnam time, which is the day Bank
+// Hub files a transaction under.
+func DateOf(t time.Time) Date {
+	y, m, d := t.In(VietnamZone).Date()
+	return Date{Year: y, Month: m, Day: d}
+}
+
+// ParseDate parses a YYYY-MM-DD day and rejects days that do not exist.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("bankhub: invalid date %q: want YYYY-MM-DD", truncate(s, 32))
+	}
+	return Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}, nil
+}
+
+// IsZero reports whether d is unset.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// Valid reports whether d is a day that exists in the calendar.
+func (d Date) Valid() bool {
+	if d.Year < 1 || d.Year > 9999 || d.Month < 1 || d.Month > 12 || d.Day < 1 {
+		return false
+	}
+	t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
+	return t.Day() == d.Day && t.Month() == d.Month
+}
+
+// Before reports whether d is an earlier day than o.
+func (d Date) Before(o Date) bool {
+	if d.Year != o.Year {
+		return d.Year < o.Year
+	}
+	if d.Month != o.Month {
+		return d.Month < o.Month
+	}
+	return d.Day < o.Day
+}
+
+// String returns YYYY-MM-DD, or "" for the zero Date.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	var b [10]byte
+	return string(d.appendTo(b[:0]))
+}
+
+func (d Date) appendTo(b []byte) []byte {
+	b = appendPadded(b, d.Year, 4)
+	b = append(b, '-')
+	b = appendPadded(b, int(d.Month), 2)
+	b = append(b, '-')
+	return appendPadded(b, d.Day, 2)
+}
+
+func appendPadded(b []byte, n, width int) []byte {
+	start := len(b)
+	b = strconv.AppendInt(b, int64(n), 10)
+	for len(b)-start < width {
+		b = append(b, 0)
+		copy(b[start+1:], b[start:])
+		b[start] = '0'
+	}
+	return b
+}
+
+// MarshalJSON implements json.Marshaler.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return jsonNull, nil
+	}
+	b := make([]byte, 0, 12)
+	b = append(b, '"')
+	b = d.appendTo(b)
+	return append(b, '"'), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler. It accepts YYYY-MM-DD and, to be
+// lenient with the server, a full timestamp whose day is taken.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	s, _, ok := unquote(b)
+	if !ok || s == "" {
+		*d = Date{}
+		return nil
+	}
+	if len(s) > 10 {
+		if t, err := ParseTime(s); err == nil {
+			*d = DateOf(t)
+			return nil
+		}
+	}
+	v, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// VND is an amount of Vietnamese dong. The dong has no minor unit in use, so
+// an amount is a whole number and never a float. It decodes from a JSON
+// number or a numeric string; a decimal form such as "500000.00" is accepted
+// when the fraction is zero.
+type VND int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (v *VND) UnmarshalJSON(b []byte) error {
+	s, _, ok := unquote(b)
+	if !ok || s == "" {
+		*v = 0
+		return nil
+	}
+	n, err := parseWhole(s)
+	if err != nil {
+		return fmt.Errorf("bankhub: invalid VND amount %q", truncate(s, 32))
+	}
+	*v = VND(n)
+	return nil
+}
+
+// String formats the amount with thousands separators, e.g. "1,500,000 VND".
+func (v VND) String() string {
+	n := int64(v)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	digits := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	b.WriteString(" VND")
+	return b.String()
+}
+
+// parseWhole parses an integer that may be written with a zero fraction
+// ("12.00") or in exponent form with an integral value ("1e6").
+func parseWhole(s string) (int64, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, nil
+	}
+	if i := strings.IndexByte(s, '.'); i > 0 && strings.Trim(s[i+1:], "0") == "" {
+		return strconv.ParseInt(s[:i], 10, 64)
+	}
+	if strings.ContainsAny(s, "eE") {
+		f, err := strconv.ParseFloat(s, 64)
+		if err == nil && f == float64(int64(f)) && f < 1<<53 && f > -(1<<53) {
+			return int64(f), nil
+		}
+	}
+	return 0, errors.New("not a whole number")
+}
+
+// Bool is a flag that the API sends as "1"/"0", 1/0, true/false or "true"/"false"
+// depending on the endpoint. Null and "" decode to false.
+type Bool bool
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *Bool) UnmarshalJSON(b []byte) error {
+	s, _, ok := unquote(b)
+	if !ok {
+		*f = false
+		return nil
+	}
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "true", "yes", "on", "active":
+		*f = true
+	case "0", "false", "no", "off", "", "inactive":
+		*f = false
+	default:
+		return fmt.Errorf("bankhub: invalid flag %q", truncate(s, 32))
+	}
+	return nil
+}
+
+// Int is an integer that may arrive as a JSON number or a numeric string.
+// Null and "" decode to 0.
+type Int int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *Int) UnmarshalJSON(b []byte) error {
+	s, _, ok := unquote(b)
+	if !ok || strings.TrimSpace(s) == "" {
+		*n = 0
+		return nil
+	}
+	v, err := parseWhole(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("bankhub: invalid integer %q", truncate(s, 32))
+	}
+	*n = Int(v)
+	return nil
+}
+
+// String is text that may arrive as a JSON string, a number (an id such as
+// 123456) or a boolean. Null decodes to "".
+type String string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *String) UnmarshalJSON(b []byte) error {
+	v, _, ok := unquote(b)
+	if !ok {
+		*s = ""
+		return nil
+	}
+	if len(v) > 0 && (v[0] == '{' || v[0] == '[') {
+		return fmt.Errorf("bankhub: expected a string, got %s", truncate(v, 32))
+	}
+	*s = String(v)
+	return nil
+}
+
+// TransactionAmount is a company's transaction allowance: a count, or
+// Unlimited. Bank Hub sends IPNs for a company only when it is Active and this
+// is greater than zero or Unlimited. The zero value is "0".
+type TransactionAmount struct {
+	// Unlimited is true for the value "Unlimited"; Count is then 0.
+	Unlimited bool
+	Count     int64
+}
+
+// UnlimitedTransactions is the TransactionAmount "Unlimited".
+func UnlimitedTransactions() TransactionAmount { return TransactionAmount{Unlimited: true} }
+
+// TransactionCount returns a TransactionAmount of n transactions.
+func TransactionCount(n int64) TransactionAmount { return TransactionAmount{Count: n} }
+
+// String returns "Unlimited" or the count.
+func (a TransactionAmount) String() string {
+	if a.Unlimited {
+		return "Unlimited"
+	}
+	return strconv.FormatInt(a.Count, 10)
+}
+
+// MarshalJSON writes "Unlimited" or the count as a JSON number.
+func (a TransactionAmount) MarshalJSON() ([]byte, error) {
+	if a.Unlimited {
+		return []byte(`"Unlimited"`), nil
+	}
+	return strconv.AppendInt(nil, a.Count, 10), nil
+}
+
+// UnmarshalJSON accepts "Unlimited" (any case), a number or a numeric string.
+func (a *TransactionAmount) UnmarshalJSON(b []byte) error {
+	s, _, ok := unquote(b)
+	s = strings.TrimSpace(s)
+	if !ok || s == "" {
+		*a = TransactionAmount{}
+		return nil
+	}
+	if strings.EqualFold(s, "unlimited") {
+		*a = TransactionAmount{Unlimited: true}
+		return nil
+	}
+	n, err := parseWhole(s)
+	if err != nil {
+		return fmt.Errorf("bankhub: invalid transaction_amount %q", truncate(s, 32))
+	}
+	*a = TransactionAmount{Count: n}
+	return nil
+}
+
+// truncate shortens s to at most n bytes (on a rune boundary) for messages.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// Enums. Every enum is an open string type: constants name the documented
+// values, and a value the SDK does not know decodes without error.
+
+// LinkTokenPurpose is what a link token lets the user do.
+type LinkTokenPurpose string
+
+// Link token purposes.
+const (
+	PurposeLinkBankAccount   LinkTokenPurpose = "LINK_BANK_ACCOUNT"
+	PurposeUnlinkBankAccount LinkTokenPurpose = "UNLINK_BANK_ACCOUNT"
+)
+
+// Known reports whether p is a documented purpose.
+func (p LinkTokenPurpose) Known() bool {
+	return p == PurposeLinkBankAccount || p == PurposeUnlinkBankAccount
+}
+
+// Language is the language of the hosted link UI.
+type Language string
+
+// Hosted link languages.
+const (
+	LanguageVietnamese Language = "vi"
+	LanguageEnglish    Language = "en"
+)
+
+// Known reports whether l is a documented language.
+func (l Language) Known() bool { return l == LanguageVietnamese || l == LanguageEnglish }
+
+// LinkTokenStatus is a link token's status. Only Active is documented.
+type LinkTokenStatus string
+
+// Link token statuses.
+const (
+	LinkTokenActive LinkTokenStatus = "Active"
+)
+
+// SessionState is the state of a link session (a user's visit to the hosted
+// link). The docs show PENDING on link-token details and four states in
+// webhook events; the full list is not documented.
+type SessionState string
+
+// Link session states.
+const (
+	StatePending                  SessionState = "PENDING"
+	StateRequestBankAccountLink   SessionState = "REQUEST_BANK_ACCOUNT_LINK"
+	StateConfirmBankAccountLink   SessionState = "CONFIRM_BANK_ACCOUNT_LINK"
+	StateFinishedBankAccountLink  SessionState = "FINISHED_BANK_ACCOUNT_LINK"
+	StateRequestBankAccountUnlink SessionState = "REQUEST_BANK_ACCOUNT_UNLINK"
+)
+
+// CompanyStatus is a company's status. Create accepts Active and Pending;
+// the other values are those of SePay's earlier partner API and may appear.
+type CompanyStatus string
+
+// Company statuses.
+const (
+	CompanyActive     CompanyStatus = "Active"
+	CompanyPending    CompanyStatus = "Pending"
+	CompanySuspended  CompanyStatus = "Suspended"
+	CompanyTerminated CompanyStatus = "Terminated"
+	CompanyCancelled  CompanyStatus = "Cancelled"
+	CompanyFraud      CompanyStatus = "Fraud"
+)
+
+// AccountType is the kind of bank account. The docs use individual, personal
+// and enterprise in different places.
+type AccountType string
+
+// Account types.
+const (
+	AccountIndividual AccountType = "individual"
+	AccountPersonal   AccountType = "personal"
+	AccountEnterprise AccountType = "enterprise"
+)
+
+// TransferType is the direction of a transaction. The transaction API uses
+// in/out; IPN and the sandbox simulator use credit/debit.
+type TransferType string
+
+// Transfer types.
+const (
+	TransferIn     TransferType = "in"
+	TransferOut    TransferType = "out"
+	TransferCredit TransferType = "credit"
+	TransferDebit  TransferType = "debit"
+)
+
+// Incoming reports whether t is money in (in or credit).
+func (t TransferType) Incoming() bool { return t == TransferIn || t == TransferCredit }
+
+// EventType names a webhook event.
+type EventType string
+
+// The 13 webhook events, and the alternative spelling of
+// BANK_ACCOUNT_INACTIVATED used on the docs' webhook-event page.
+const (
+	EventLinkTokenCreated          EventType = "LINK_TOKEN_CREATED"
+	EventLinkTokenRevoked          EventType = "LINK_TOKEN_REVOKED"
+	EventLinkTokenExpired          EventType = "LINK_TOKEN_EXPIRED"
+	EventLinkSessionInitialized    EventType = "LINK_SESSION_INITIALIZED"
+	EventLinkSessionReinitialized  EventType = "LINK_SESSION_REINITIALIZED"
+	EventLinkSessionStateChanged   EventType = "LINK_SESSION_STATE_CHANGED"
+	EventLinkSessionCompleted      EventType = "LINK_SESSION_COMPLETED"
+	EventLinkSessionFailed         EventType = "LINK_SESSION_FAILED"
+	EventLinkSessionAbandoned      EventType = "LINK_SESSION_ABANDONED"
+	EventLinkSessionExpired        EventType = "LINK_SESSION_EXPIRED"
+	EventBankAccountLinked         EventType = "BANK_ACCOUNT_LINKED"
+	EventBankAccountUnlinked       EventType = "BANK_ACCOUNT_UNLINKED"
+	EventBankAccountInactivated    EventType = "BANK_ACCOUNT_INACTIVATED"
+	EventBankAccountInactivedAlias EventType = "BANK_ACCOUNT_INACTIVED"
+	// EventAll in WebhookConfigParams.AllowEvents subscribes to every event.
+	EventAll EventType = "*"
+)
+
+// AllEvents lists the 13 event names Bank Hub can send.
+var AllEvents = []EventType{
+	EventLinkTokenCreated, EventLinkTokenRevoked, EventLinkTokenExpired,
+	EventLinkSessionInitialized, EventLinkSessionReinitialized, EventLinkSessionStateChanged,
+	EventLinkSessionCompleted, EventLinkSessionFailed, EventLinkSessionAbandoned,
+	EventLinkSessionExpired, EventBankAccountLinked, EventBankAccountUnlinked,
+	EventBankAccountInactivated,
+}
+
+// Canonical maps the alternative spelling BANK_ACCOUNT_INACTIVED to
+// BANK_ACCOUNT_INACTIVATED and returns every other name unchanged.
+func (e EventType) Canonical() EventType {
+	if e == EventBankAccountInactivedAlias {
+		return EventBankAccountInactivated
+	}
+	return e
+}
+
+// Known reports whether e is one of the 13 events (in either spelling).
+func (e EventType) Known() bool {
+	c := e.Canonical()
+	for _, k := range AllEvents {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,4 @@
+package bankhub
+
+// WebhookService reads and sets the event-webhook configuration.
+type WebhookService service
