@@ -41,6 +41,7 @@ type testAPI struct {
 	mu         sync.Mutex
 	tokens     []string // access tokens issued, in order; the last one is valid
 	ttl        int
+	tokenFn    http.HandlerFunc // replaces serveToken when set
 	requests   []string // "METHOD path" of every request, in order
 }
 
@@ -50,7 +51,13 @@ type testAPI struct {
 func setup(t *testing.T, opts ...Option) *testAPI {
 	t.Helper()
 	api := &testAPI{t: t, mux: http.NewServeMux(), ttl: 60000}
-	api.mux.HandleFunc("POST "+apiPrefix+"/v1/token", api.serveToken)
+	api.mux.HandleFunc("POST "+apiPrefix+"/v1/token", func(w http.ResponseWriter, r *http.Request) {
+		if api.tokenFn != nil {
+			api.tokenFn(w, r)
+			return
+		}
+		api.serveToken(w, r)
+	})
 	api.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		api.mu.Lock()
 		api.requests = append(api.requests, r.Method+" "+strings.TrimPrefix(r.URL.Path, apiPrefix))
@@ -81,6 +88,13 @@ func (api *testAPI) serveToken(w http.ResponseWriter, r *http.Request) {
 	ttl := api.ttl
 	api.mu.Unlock()
 	writeJSON(w, 201, `{"code":201,"access_token":"`+tok+`","ttl":`+itoa(ttl)+`}`)
+}
+
+// revokeTokens makes the server reject every token issued so far.
+func (api *testAPI) revokeTokens() {
+	api.mu.Lock()
+	api.tokens = append(api.tokens, "revoked")
+	api.mu.Unlock()
 }
 
 // currentToken is the last access token issued.
