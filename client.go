@@ -58,7 +58,7 @@ type Client struct {
 	policy     RetryPolicy
 	tokens     oauth2.TokenSource
 	builtin    *tokenSource // nil when the caller supplied a source
-	basicAuth  []string     // "Basic …" header value; a secret
+	basicAuth  *credential  // behind a pointer so no fmt rendering of a Client value reaches it
 	userAgent  []string
 	logger     *slog.Logger // nil when logging is off
 	lastAuth   atomic.Pointer[authHeader]
@@ -66,6 +66,12 @@ type Client struct {
 
 // service is the common shape of every resource service.
 type service struct{ client *Client }
+
+// credential holds the "Basic …" header value.
+type credential struct{ header []string }
+
+// Format keeps the credential out of every fmt verb.
+func (*credential) Format(f fmt.State, _ rune) { io.WriteString(f, "[redacted]") }
 
 type authHeader struct {
 	tok   *oauth2.Token
@@ -225,7 +231,7 @@ func NewClient(clientID, clientSecret string, opts ...Option) (*Client, error) {
 	if cfg.tokenSource != nil {
 		c.tokens = cfg.tokenSource
 	} else {
-		c.basicAuth = []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(clientID+":"+clientSecret))}
+		c.basicAuth = &credential{header: []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(clientID+":"+clientSecret))}}
 		c.builtin = newTokenSource(c)
 		c.tokens = c.builtin
 	}
@@ -418,7 +424,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, u string, body []byte, c
 		}
 	}
 	if cl.ep.basic {
-		h["Authorization"] = c.basicAuth
+		h["Authorization"] = c.basicAuth.header
 	} else {
 		h["Authorization"] = auth.value
 	}
