@@ -541,6 +541,3 @@ func (t *logTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.logger.LogAttrs(ctx, slog.LevelDebug, "bankhub: request", attrs...)
 	return resp, err
 }
-
-// escapePath escapes one path segment (an id supplied by the caller).
-func escapePath(s string) string { return url.PathEscape(s) }
