@@ -185,3 +185,14 @@ func assertTime(t *testing.T, want time.Time, raw string, got Time) {
 	assert.True(t, want.Equal(got.Time), "time %s, want %s", got.Time, want)
 	assert.Equal(t, raw, got.Raw)
 }
+
+// testQuery asserts the exact query string parameters of a request.
+func testQuery(t *testing.T, r *http.Request, want map[string]string) {
+	t.Helper()
+	got := map[string]string{}
+	for k, v := range r.URL.Query() {
+		require.Len(t, v, 1, "query parameter %s sent more than once", k)
+		got[k] = v[0]
+	}
+	assert.Equal(t, want, got)
+}

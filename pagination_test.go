@@ -1,0 +1,255 @@
+package bankhub
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// pagedCompanies serves total companies, perPage per page, in the
+// companies meta shape; meta lets a case distort what the server says.
+func pagedCompanies(total, perPage int, meta func(page int, m map[string]any)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		if page == 0 {
+			page = 1
+		}
+		pages := (total + perPage - 1) / perPage
+		var data []map[string]any
+		for i := (page - 1) * perPage; i < min(page*perPage, total); i++ {
+			data = append(data, map[string]any{"xid": fmt.Sprintf("c%03d", i), "full_name": fmt.Sprintf("Company %d", i), "status": "Active", "active": "1"})
+		}
+		m := map[string]any{"per_page": perPage, "total": total, "current_page": page, "page_count": pages, "has_more": page < pages}
+		if meta != nil {
+			meta(page, m)
+		}
+		body, _ := json.Marshal(map[string]any{"data": data, "meta": m})
+		writeJSON(w, 200, string(body))
+	}
+}
+
+func collect[T any](t *testing.T, seq func(func(T, error) bool)) ([]T, error) {
+	t.Helper()
+	var items []T
+	for item, err := range seq {
+		if err != nil {
+			return items, err
+		}
+		items = append(items, item)
+	}
+	return items, nil
+}
+
+func xids(cs []Company) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.XID
+	}
+	return out
+}
+
+func wantXIDs(from, to int) []string {
+	var out []string
+	for i := from; i < to; i++ {
+		out = append(out, fmt.Sprintf("c%03d", i))
+	}
+	return out
+}
+
+func TestAllWalksEveryPageOnce(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	api.handle("GET /v1/company", pagedCompanies(23, 5, nil))
+	params := &CompanyListParams{Status: CompanyActive, PerPage: 5}
+	items, err := collect(t, api.client.Companies.All(context.Background(), params))
+	require.NoError(t, err)
+	assert.Equal(t, wantXIDs(0, 23), xids(items))
+	assert.Equal(t, 5, api.requestsTo("GET /v1/company"))
+	assert.Equal(t, &CompanyListParams{Status: CompanyActive, PerPage: 5}, params, "params are copied, not modified")
+}
+
+func TestAllStartsAtGivenPage(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	api.handle("GET /v1/company", pagedCompanies(12, 5, nil))
+	items, err := collect(t, api.client.Companies.All(context.Background(), &CompanyListParams{Page: 2, PerPage: 5}))
+	require.NoError(t, err)
+	assert.Equal(t, wantXIDs(5, 12), xids(items))
+}
+
+func TestAllStopConditions(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		meta     func(page int, m map[string]any)
+		want     []string
+		requests int
+	}{
+		{"has_more false stops even if pages remain", func(page int, m map[string]any) {
+			if page == 2 {
+				m["has_more"] = false
+			}
+		}, wantXIDs(0, 10), 2},
+		{"last page reached stops even if has_more lies", func(page int, m map[string]any) {
+			m["has_more"] = true
+		}, wantXIDs(0, 23), 5},
+		{"page number that does not advance", func(page int, m map[string]any) {
+			m["current_page"] = min(page, 2)
+			m["has_more"] = true
+			m["page_count"] = 99
+		}, wantXIDs(0, 10), 3},
+		{"no meta at all: one page", func(page int, m map[string]any) {
+			clear(m)
+		}, wantXIDs(0, 5), 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			api := setup(t)
+			api.handle("GET /v1/company", pagedCompanies(23, 5, tc.meta))
+			items, err := collect(t, api.client.Companies.All(context.Background(), &CompanyListParams{PerPage: 5}))
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, xids(items))
+			assert.Equal(t, tc.requests, api.requestsTo("GET /v1/company"))
+		})
+	}
+}
+
+func TestAllStopsOnEmptyPage(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	api.handle("GET /v1/company", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") == "3" {
+			writeJSON(w, 200, `{"data":[],"meta":{"current_page":3,"page_count":9,"has_more":true}}`)
+			return
+		}
+		pagedCompanies(45, 5, nil)(w, r)
+	})
+	items, err := collect(t, api.client.Companies.All(context.Background(), &CompanyListParams{PerPage: 5}))
+	require.NoError(t, err)
+	assert.Equal(t, wantXIDs(0, 10), xids(items))
+	assert.Equal(t, 3, api.requestsTo("GET /v1/company"))
+}
+
+func TestAllServerRepeatingSamePageForever(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	api.handle("GET /v1/company", func(w http.ResponseWriter, r *http.Request) {
+		// Ignores ?page= and always claims more.
+		writeJSON(w, 200, `{"data":[{"xid":"c000"}],"meta":{"current_page":1,"page_count":1000,"has_more":true}}`)
+	})
+	items, err := collect(t, api.client.Companies.All(context.Background(), nil))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c000"}, xids(items))
+	assert.Equal(t, 2, api.requestsTo("GET /v1/company"))
+}
+
+func TestAllYieldsFirstErrorAndStops(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	api.handle("GET /v1/company", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") == "2" {
+			writeJSON(w, 404, `{"code":404,"message":"Resource not found"}`)
+			return
+		}
+		pagedCompanies(23, 5, nil)(w, r)
+	})
+	var got []string
+	var errs []error
+	for c, err := range api.client.Companies.All(context.Background(), &CompanyListParams{PerPage: 5}) {
+		if err != nil {
+			errs = append(errs, err)
+			continue // keep ranging: the iterator itself must stop
+		}
+		got = append(got, c.XID)
+	}
+	assert.Equal(t, wantXIDs(0, 5), got)
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], ErrNotFound)
+	assert.Equal(t, 2, api.requestsTo("GET /v1/company"))
+}
+
+func TestAllInvalidParamsYieldsError(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	_, err := collect(t, api.client.Transactions.All(context.Background(), &TransactionListParams{TransferType: "sideways"}))
+	assert.ErrorIs(t, err, ErrInvalidParams)
+	assert.Equal(t, 0, api.requestCount())
+}
+
+func TestAllBreakStopsFetching(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	api.handle("GET /v1/company", pagedCompanies(100, 5, nil))
+	n := 0
+	for _, err := range api.client.Companies.All(context.Background(), &CompanyListParams{PerPage: 5}) {
+		require.NoError(t, err)
+		n++
+		if n == 7 {
+			break
+		}
+	}
+	assert.Equal(t, 2, api.requestsTo("GET /v1/company"), "lazy: only the pages needed")
+}
+
+func TestAllTransactionsMetaShape(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	api.handle("GET /v1/transaction", func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		assert.Equal(t, "MBBank", r.URL.Query().Get("brand_name"))
+		items := []string{}
+		for i := 0; i < 3 && (page-1)*3+i < 7; i++ {
+			items = append(items, fmt.Sprintf(`{"transaction_id":"t%d","amount":%d,"transfer_type":"in"}`, (page-1)*3+i, 1000*((page-1)*3+i+1)))
+		}
+		writeJSON(w, 200, fmt.Sprintf(`{"data":[%s],"meta":{"page":%d,"per_page":3,"total":7,"total_pages":3}}`, strings.Join(items, ","), page))
+	})
+	var ids []string
+	var sum VND
+	for tx, err := range api.client.Transactions.All(context.Background(), &TransactionListParams{BrandName: "MBBank", PerPage: 3}) {
+		require.NoError(t, err)
+		ids = append(ids, tx.TransactionID)
+		sum += tx.Amount
+	}
+	assert.Equal(t, []string{"t0", "t1", "t2", "t3", "t4", "t5", "t6"}, ids)
+	assert.Equal(t, VND(28000), sum)
+	assert.Equal(t, 3, api.requestsTo("GET /v1/transaction"))
+}
+
+func TestAllBankAccounts(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	api.handle("GET /v1/bank-account", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, fixture(t, "bank-account-list.json"))
+	})
+	items, err := collect(t, api.client.BankAccounts.All(context.Background(), nil))
+	require.NoError(t, err)
+	require.Len(t, items, 1)
+	assert.Equal(t, "587eabfb-f086-11f0-b16e-52c7e9b4f41b", items[0].XID)
+	assert.Equal(t, 1, api.requestsTo("GET /v1/bank-account"))
+}
+
+func TestPageMetaShapes(t *testing.T) {
+	t.Parallel()
+	cases := map[string]PageMeta{
+		`{"per_page":20,"total":45,"has_more":true,"current_page":2,"page_count":3}`: {Page: 2, PerPage: 20, Total: 45, TotalPages: 3, HasMore: true},
+		`{"page":3,"per_page":20,"total":45,"total_pages":3}`:                        {Page: 3, PerPage: 20, Total: 45, TotalPages: 3, HasMore: false},
+		`{"page":"1","per_page":"20","total":"45","total_pages":"3"}`:                {Page: 1, PerPage: 20, Total: 45, TotalPages: 3, HasMore: true},
+		`{"current_page":1,"page_count":1,"has_more":"0"}`:                           {Page: 1, TotalPages: 1},
+		`{}`: {},
+	}
+	for in, want := range cases {
+		var m PageMeta
+		require.NoError(t, json.Unmarshal([]byte(in), &m), in)
+		assert.Equal(t, want, m, in)
+	}
+	var m PageMeta
+	assert.Error(t, json.Unmarshal([]byte(`{"page":"x"}`), &m))
+}
