@@ -42,7 +42,7 @@ type testAPI struct {
 	tokens     []string // access tokens issued, in order; the last one is valid
 	ttl        int
 	tokenFn    http.HandlerFunc // replaces serveToken when set
-	requests   []string // "METHOD path" of every request, in order
+	requests   []string         // "METHOD path" of every request, in order
 }
 
 // setup starts a test server that issues tokens at /v1/token and returns a
@@ -177,13 +177,6 @@ func testRequest(t *testing.T, r *http.Request, method, wantBody string) {
 // vnTime builds a time in UTC+7.
 func vnTime(y int, mo time.Month, d, h, mi, s int) time.Time {
 	return time.Date(y, mo, d, h, mi, s, 0, VietnamZone)
-}
-
-// assertTime compares a decoded Time with the expected instant and raw text.
-func assertTime(t *testing.T, want time.Time, raw string, got Time) {
-	t.Helper()
-	assert.True(t, want.Equal(got.Time), "time %s, want %s", got.Time, want)
-	assert.Equal(t, raw, got.Raw)
 }
 
 // testQuery asserts the exact query string parameters of a request.
