@@ -1,0 +1,108 @@
+package bankhub
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseIPN(t *testing.T) {
+	t.Parallel()
+	got, err := ParseIPN([]byte(fixture(t, "ipn.en.json")))
+	require.NoError(t, err)
+	assert.Equal(t, &IPN{
+		Gateway:         "MBBank",
+		TransactionDate: Time{Time: vnTime(2026, 1, 13, 20, 55, 4), Raw: "2026-01-13 20:55:04"},
+		AccountNumber:   "0123456789",
+		BankAccountXID:  "587eabfb-f086-11f0-b16e-52c7e9b4f41b",
+		VA:              "VQRQ00012345",
+		PaymentCode:     "DH123456",
+		Content:         "Thanh toan don hang DH123456",
+		TransferType:    TransferCredit,
+		Amount:          500000,
+		ReferenceCode:   "FT26013123456789",
+		Accumulated:     0,
+		TransactionID:   "a47b6ab2-8f8b-11f0-b21a-a6006ab65aca",
+	}, got)
+	assert.True(t, got.TransferType.Incoming())
+
+	got, err = ParseIPN([]byte(fixture(t, "ipn.vi.json")))
+	require.NoError(t, err)
+	assert.Equal(t, &IPN{
+		Gateway:         "OCB",
+		TransactionDate: Time{Time: vnTime(2026, 1, 14, 8, 1, 59), Raw: "2026-01-14 08:01:59"},
+		AccountNumber:   "0011223344",
+		BankAccountXID:  "54a488a6-f1b8-11f0-b21a-a6006ab65aca",
+		Content:         "CHUYEN TIEN HOAN UNG",
+		TransferType:    TransferDebit,
+		Amount:          2750000,
+		ReferenceCode:   "FT26014000999888",
+		TransactionID:   "123456",
+	}, got)
+	assert.False(t, got.TransferType.Incoming())
+}
+
+func TestParseIPNLenientScalars(t *testing.T) {
+	t.Parallel()
+	got, err := ParseIPN([]byte(`{"transaction_id":987654,"amount":"150000.00","account_number":123,"transaction_date":"2026-01-13T13:55:04Z","transfer_type":"credit"}`))
+	require.NoError(t, err)
+	assert.Equal(t, "987654", got.TransactionID)
+	assert.Equal(t, VND(150000), got.Amount)
+	assert.Equal(t, "123", got.AccountNumber)
+	assert.True(t, vnTime(2026, 1, 13, 20, 55, 4).Equal(got.TransactionDate.Time))
+}
+
+func TestParseIPNDocsSchemas(t *testing.T) {
+	t.Parallel()
+	// The docs print type names where values go ("amount": "number"); a
+	// notification whose amount is not a number is refused, not read as 0.
+	for _, f := range []string{"docs/ipn.payload.schema.en.json", "docs/ipn.payload.schema.vi.json"} {
+		_, err := ParseIPN([]byte(fixture(t, f)))
+		assert.ErrorIs(t, err, ErrInvalidPayload, f)
+		assert.Contains(t, err.Error(), `invalid VND amount "number"`, f)
+	}
+}
+
+func TestParseIPNRejects(t *testing.T) {
+	t.Parallel()
+	for name, body := range map[string]string{
+		"empty":           ``,
+		"array":           `[]`,
+		"no id":           `{"amount":1}`,
+		"fractional":      `{"transaction_id":"t","amount":10.5}`,
+		"negative amount": `{"transaction_id":"t","amount":-10}`,
+		"truncated":       `{"transaction_id":"t"`,
+	} {
+		_, err := ParseIPN([]byte(body))
+		assert.ErrorIs(t, err, ErrInvalidPayload, name)
+	}
+}
+
+func TestVerifyIPN(t *testing.T) {
+	t.Parallel()
+	const key = "ipnkey-Distinctive-9911"
+	for _, v := range []string{"Apikey " + key, "APIKEY " + key, "apikey  " + key + " "} {
+		assert.NoError(t, VerifyIPN(http.Header{"Authorization": {v}}, key), v)
+	}
+	for name, tc := range map[string]struct {
+		h   http.Header
+		key string
+	}{
+		"empty configured key": {http.Header{"Authorization": {"Apikey " + key}}, ""},
+		"missing header":       {http.Header{}, key},
+		"empty header":         {http.Header{"Authorization": {" "}}, key},
+		"bearer scheme":        {http.Header{"Authorization": {"Bearer " + key}}, key},
+		"no scheme":            {http.Header{"Authorization": {key}}, key},
+		"wrong key":            {http.Header{"Authorization": {"Apikey nope"}}, key},
+		"empty key":            {http.Header{"Authorization": {"Apikey "}}, key},
+		"repeated":             {http.Header{"Authorization": {"Apikey " + key, "Apikey " + key}}, key},
+	} {
+		err := VerifyIPN(tc.h, tc.key)
+		assert.ErrorIs(t, err, ErrUnverified, name)
+		if err != nil {
+			assert.NotContains(t, err.Error(), key, name)
+		}
+	}
+}
