@@ -230,8 +230,10 @@ func TestDedupePanicReleasesKey(t *testing.T) {
 
 type failingStore struct{}
 
-func (failingStore) Claim(context.Context, string) (bool, error) { return false, errors.New("store down") }
-func (failingStore) Release(context.Context, string) error       { return nil }
+func (failingStore) Claim(context.Context, string) (bool, error) {
+	return false, errors.New("store down")
+}
+func (failingStore) Release(context.Context, string) error { return nil }
 
 func TestDedupeStoreErrorAnswers500(t *testing.T) {
 	t.Parallel()
