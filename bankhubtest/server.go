@@ -1,0 +1,506 @@
+// Package bankhubtest is an in-memory Bank Hub for tests and examples: an
+// httptest server that implements every endpoint of the API with the
+// documented shapes and statuses, keeps state, issues expiring tokens, can
+// simulate a user linking or unlinking an account and money arriving
+// (delivering the webhook events and IPN a real merchant would receive), and
+// can inject faults.
+//
+//	srv := bankhubtest.NewServer()
+//	defer srv.Close()
+//	client := srv.Client()
+//
+// It is strict where the real API is: wrong auth scheme, unknown or expired
+// tokens, missing required fields, unknown enum values and unknown ids are
+// refused with the API's statuses and error envelopes.
+package bankhubtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bankhub-go/bankhub"
+)
+
+// Operations, named by method and path pattern as in the SDK's logs. Use
+// them with the fault methods and Count.
+const (
+	OpToken              = "POST /v1/token"
+	OpLinkTokenCreate    = "POST /v1/link-token/create"
+	OpLinkTokenGet       = "POST /v1/link-token/get"
+	OpLinkTokenRevoke    = "POST /v1/link-token/revoke"
+	OpCompanyList        = "GET /v1/company"
+	OpCompanyGet         = "GET /v1/company/{xid}"
+	OpCompanyCreate      = "POST /v1/company/create"
+	OpCompanyUpdate      = "POST /v1/company/edit/{xid}"
+	OpCompanyCounter     = "GET /v1/company/counter/{xid}"
+	OpBankAccountList    = "GET /v1/bank-account"
+	OpBankAccountGet     = "GET /v1/bank-account/{xid}"
+	OpTransactionList    = "GET /v1/transaction"
+	OpTransactionGet     = "GET /v1/transaction/{transaction_id}"
+	OpTransactionCreate  = "POST /v1/transaction/create"
+	OpMerchantConfigGet  = "GET /v1/merchant-config"
+	OpMerchantConfigSet  = "POST /v1/merchant-config"
+	OpMerchantLogo       = "POST /v1/merchant-config/logo"
+	OpMerchantCounter    = "GET /v1/merchant-config/counter"
+	OpWebhookGet         = "GET /v1/webhook"
+	OpWebhookSet         = "POST /v1/webhook"
+	defaultClientID      = "bankhubtest-client"
+	defaultClientSecret  = "bankhubtest-secret"
+	defaultTokenTTL      = time.Hour
+	defaultLinkTokenLife = time.Hour
+)
+
+// Server is a fake Bank Hub. Its exported fields are set by NewServer.
+type Server struct {
+	// URL is the base URL to give bankhub.WithBaseURL.
+	URL string
+	// ClientID and ClientSecret are the credentials the server accepts.
+	ClientID, ClientSecret string
+
+	srv      *httptest.Server
+	mux      *http.ServeMux
+	addr     string
+	ttl      time.Duration
+	sandbox  bool
+	now      func() time.Time
+	delivery deliveryConfig
+
+	mu           sync.Mutex
+	tokens       map[string]time.Time // access token → expiry
+	companies    []*company
+	linkTokens   []*linkToken
+	bankAccounts []*bankAccount
+	transactions []*transaction
+	merchant     merchantConfig
+	webhook      *webhookConfig
+	ipnURL       string
+	ipnKey       string
+	faults       map[string][]*Fault
+	requests     []Request
+	deliveries   []Delivery
+}
+
+// ServerOption configures NewServer.
+type ServerOption func(*Server)
+
+// WithCredentials sets the client ID and secret the server accepts.
+func WithCredentials(clientID, clientSecret string) ServerOption {
+	return func(s *Server) { s.ClientID, s.ClientSecret = clientID, clientSecret }
+}
+
+// WithTokenTTL sets the lifetime of the access tokens the server issues
+// (default one hour). The token answer reports it in whole seconds, at least 1.
+func WithTokenTTL(d time.Duration) ServerOption {
+	return func(s *Server) {
+		if d > 0 {
+			s.ttl = d
+		}
+	}
+}
+
+// WithProduction makes the server behave like production: simulating a
+// transaction (POST /v1/transaction/create) answers 403.
+func WithProduction() ServerOption { return func(s *Server) { s.sandbox = false } }
+
+// WithIPN sets the merchant's IPN URL and API key, which SePay configures out
+// of band: every transaction is then POSTed there with
+// "Authorization: Apikey <key>" (when its company is Active and its
+// transaction_amount is above zero or Unlimited).
+func WithIPN(url, apiKey string) ServerOption {
+	return func(s *Server) { s.ipnURL, s.ipnKey = url, apiKey }
+}
+
+// WithDeliveryRetries sets how often a webhook or IPN delivery that fails to
+// connect is retried, and the base wait (grown along the Fibonacci sequence,
+// as SePay does in minutes). Default: 7 retries, 10ms base.
+func WithDeliveryRetries(retries int, base time.Duration) ServerOption {
+	return func(s *Server) {
+		if retries >= 0 {
+			s.delivery.retries = retries
+		}
+		if base >= 0 {
+			s.delivery.base = base
+		}
+	}
+}
+
+// WithAddr makes the server listen on addr (e.g. "127.0.0.1:8089") instead
+// of a random loopback port.
+func WithAddr(addr string) ServerOption {
+	return func(s *Server) { s.addr = addr }
+}
+
+// NewServer starts a fake Bank Hub on a loopback port. Close it when done.
+func NewServer(opts ...ServerOption) *Server {
+	s := &Server{
+		ClientID:     defaultClientID,
+		ClientSecret: defaultClientSecret,
+		ttl:          defaultTokenTTL,
+		sandbox:      true,
+		now:          time.Now,
+		delivery:     deliveryConfig{retries: 7, base: 10 * time.Millisecond},
+		tokens:       map[string]time.Time{},
+		faults:       map[string][]*Fault{},
+		merchant:     merchantConfig{keywords: []string{}},
+	}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(s)
+		}
+	}
+	s.mux = http.NewServeMux()
+	s.routes()
+	s.srv = httptest.NewUnstartedServer(s)
+	if s.addr != "" {
+		l, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			panic(fmt.Sprintf("bankhubtest: listen on %s: %v", s.addr, err))
+		}
+		s.srv.Listener.Close()
+		s.srv.Listener = l
+	}
+	s.srv.Start()
+	s.URL = s.srv.URL
+	s.delivery.client = &http.Client{
+		Timeout: 8 * time.Second,
+		Transport: &http.Transport{
+			DialContext:     (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+			MaxIdleConns:    10,
+			IdleConnTimeout: 30 * time.Second,
+		},
+	}
+	return s
+}
+
+// Close shuts the server down.
+func (s *Server) Close() {
+	s.srv.Close()
+	if t, ok := s.delivery.client.Transport.(*http.Transport); ok {
+		t.CloseIdleConnections()
+	}
+}
+
+// Client returns a bankhub.Client for this server. It retries quickly
+// (backoff 5ms to 50ms) so that fault tests stay fast; opts are applied after
+// and can override that.
+func (s *Server) Client(opts ...bankhub.Option) *bankhub.Client {
+	all := append([]bankhub.Option{
+		bankhub.WithBaseURL(s.URL),
+		bankhub.WithRetryPolicy(bankhub.RetryPolicy{MaxRetries: 3, MinWait: 5 * time.Millisecond, MaxWait: 50 * time.Millisecond, MaxRetryAfter: 5 * time.Second}),
+	}, opts...)
+	c, err := bankhub.NewClient(s.ClientID, s.ClientSecret, all...)
+	if err != nil {
+		panic("bankhubtest: " + err.Error())
+	}
+	return c
+}
+
+// Request is one request the server received.
+type Request struct {
+	// Op is the operation (e.g. OpCompanyGet), "" for an unknown path.
+	Op     string
+	Method string
+	Path   string
+	Query  string
+	Status int
+	At     time.Time
+}
+
+// Requests returns the requests received so far, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Count returns how many requests of op the server received.
+func (s *Server) Count(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if r.Op == op {
+			n++
+		}
+	}
+	return n
+}
+
+// ResetRequests clears the request log.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	s.requests = nil
+	s.mu.Unlock()
+}
+
+// Fault is a misbehaviour applied to the next Count requests of an operation.
+type Fault struct {
+	// Count is how many requests the fault applies to (at least 1).
+	Count int
+	// Status, when set, is answered instead of the real answer, with a JSON
+	// error body ({"code","message"}).
+	Status int
+	// RetryAfter, when set, is sent as a Retry-After header (whole seconds).
+	RetryAfter time.Duration
+	// Delay holds the answer back (or until the client gives up).
+	Delay time.Duration
+	// Drop closes the connection without answering.
+	Drop bool
+	// Blocked answers 403 with a Cloudflare-style HTML block page.
+	Blocked bool
+}
+
+// InjectFault queues f for the next f.Count requests of op.
+func (s *Server) InjectFault(op string, f Fault) {
+	if f.Count < 1 {
+		f.Count = 1
+	}
+	s.mu.Lock()
+	s.faults[op] = append(s.faults[op], &f)
+	s.mu.Unlock()
+}
+
+// FailNext makes the next n requests of op answer status, with a
+// Retry-After header when retryAfter > 0.
+func (s *Server) FailNext(op string, n, status int, retryAfter time.Duration) {
+	s.InjectFault(op, Fault{Count: n, Status: status, RetryAfter: retryAfter})
+}
+
+// HangNext delays the next n answers of op by d.
+func (s *Server) HangNext(op string, n int, d time.Duration) {
+	s.InjectFault(op, Fault{Count: n, Delay: d})
+}
+
+// DropNext closes the connection of the next n requests of op.
+func (s *Server) DropNext(op string, n int) { s.InjectFault(op, Fault{Count: n, Drop: true}) }
+
+// BlockNext answers the next n requests of op with an HTML block page.
+func (s *Server) BlockNext(op string, n int) { s.InjectFault(op, Fault{Count: n, Blocked: true}) }
+
+// ExpireTokens makes every access token issued so far invalid.
+func (s *Server) ExpireTokens() {
+	s.mu.Lock()
+	clear(s.tokens)
+	s.mu.Unlock()
+}
+
+func (s *Server) takeFault(op string) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.faults[op]
+	if len(q) == 0 {
+		return nil
+	}
+	f := q[0]
+	f.Count--
+	if f.Count <= 0 {
+		s.faults[op] = q[1:]
+	}
+	return f
+}
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ServeHTTP routes a request, applying any queued fault first.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, op := s.mux.Handler(r)
+	if !strings.HasPrefix(op, "GET /v1/") && !strings.HasPrefix(op, "POST /v1/") {
+		op = ""
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		s.mu.Lock()
+		s.requests = append(s.requests, Request{Op: op, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.status, At: s.now()})
+		s.mu.Unlock()
+	}()
+	if f := s.takeFault(op); f != nil && s.applyFault(sw, r, f) {
+		return
+	}
+	s.mux.ServeHTTP(sw, r)
+}
+
+// applyFault reports whether the fault answered the request.
+func (s *Server) applyFault(w *statusWriter, r *http.Request, f *Fault) bool {
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return true
+		}
+	}
+	switch {
+	case f.Drop:
+		if conn, _, err := http.NewResponseController(w.ResponseWriter).Hijack(); err == nil {
+			conn.Close()
+		}
+		w.status = -1
+		return true
+	case f.Blocked:
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		w.Header().Set("Cf-Ray", "8f3b2c1d4e5a6b7c-SIN")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, blockPage)
+		return true
+	case f.Status != 0:
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
+		}
+		writeJSON(w, f.Status, map[string]any{"code": f.Status, "message": http.StatusText(f.Status)})
+		return true
+	}
+	return false
+}
+
+const blockPage = `<!DOCTYPE html>
+<html lang="en-US"><head><title>Attention Required! | Cloudflare</title></head>
+<body><div id="cf-error-details"><h1>Sorry, you have been blocked</h1>
+<p>You are unable to access bankhub-api.sepay.vn</p>
+<span>Cloudflare Ray ID: <strong>8f3b2c1d4e5a6b7c</strong></span></div></body></html>
+`
+
+// authenticate checks the bearer token; it answers 401 and returns false
+// when the token is missing, unknown or expired.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) bool {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if ok && strings.EqualFold(scheme, "Bearer") {
+		s.mu.Lock()
+		exp, known := s.tokens[tok]
+		valid := known && s.now().Before(exp)
+		if known && !valid {
+			delete(s.tokens, tok)
+		}
+		s.mu.Unlock()
+		if valid {
+			return true
+		}
+	}
+	writeJSON(w, http.StatusUnauthorized, map[string]any{"code": 401, "message": "Unauthenticated"})
+	return false
+}
+
+// handleToken is POST /v1/token.
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	scheme, cred, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	var id, secret string
+	if ok && strings.EqualFold(scheme, "Basic") {
+		if raw, err := base64.StdEncoding.DecodeString(cred); err == nil {
+			id, secret, _ = strings.Cut(string(raw), ":")
+		}
+	}
+	if id == "" || id != s.ClientID || secret != s.ClientSecret {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"code": 401, "message": "Unauthenticated"})
+		return
+	}
+	b := make([]byte, 20)
+	rand.Read(b)
+	tok := hex.EncodeToString(b)
+	s.mu.Lock()
+	s.tokens[tok] = s.now().Add(s.ttl)
+	s.mu.Unlock()
+	ttl := int(s.ttl / time.Second)
+	if ttl < 1 {
+		ttl = 1
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"code": 201, "access_token": tok, "ttl": ttl})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// validationError answers 400 in the API's global envelope.
+func validationError(w http.ResponseWriter, field, msg string) {
+	writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "Validation error", "errors": map[string]string{field: msg}})
+}
+
+// notFound answers 404; shaped is true for the endpoints whose docs show the
+// {code, message, status, error} shape.
+func notFound(w http.ResponseWriter, what string, shaped bool) {
+	if shaped {
+		writeJSON(w, http.StatusNotFound, map[string]any{"code": 404, "message": what + " not found", "status": 404, "error": "Not Found"})
+		return
+	}
+	writeJSON(w, http.StatusNotFound, map[string]any{"code": 404, "message": "Resource not found"})
+}
+
+// decodeJSONBody reads a JSON object body; it answers 400 and returns false
+// when the content type or the body is wrong.
+func decodeJSONBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	ct := r.Header.Get("Content-Type")
+	if !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "Content-Type must be application/json", "errors": nil})
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err := dec.Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "Bad request", "errors": map[string]string{"body": "invalid JSON: " + err.Error()}})
+		return false
+	}
+	return true
+}
+
+func newXID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+func wireTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(bankhub.VietnamZone).Format("2006-01-02 15:04:05")
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// ctxOrBackground keeps deliveries alive when the triggering request ends.
+func ctxOrBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return context.WithoutCancel(ctx)
+}

@@ -1,0 +1,370 @@
+package bankhubtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/bankhub-go/bankhub"
+)
+
+type deliveryConfig struct {
+	client  *http.Client
+	retries int
+	base    time.Duration
+}
+
+// Delivery is one webhook event or IPN the server sent (or tried to).
+type Delivery struct {
+	// Kind is "event" or "ipn".
+	Kind string
+	URL  string
+	// Name is the event name, or the transaction id for an IPN.
+	Name string
+	Body []byte
+	// Attempts is how many times the server tried (retries happen only
+	// when the connection fails, as SePay does).
+	Attempts int
+	// Status is the merchant's answer, 0 if none came.
+	Status int
+	// Err is the last connection error, nil when an answer came.
+	Err error
+}
+
+// Deliveries returns every delivery so far, in order.
+func (s *Server) Deliveries() []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Delivery(nil), s.deliveries...)
+}
+
+type eventPayload struct {
+	name string
+	body []byte
+}
+
+var refSeq atomic.Int64
+
+// recordEvent appends an event to a link token and returns its webhook
+// payload. Call with s.mu held.
+func (s *Server) recordEvent(lt *linkToken, name string, meta map[string]any) eventPayload {
+	now := s.now()
+	ev := linkEvent{xid: newXID(), name: name, metadata: meta, createdAt: now}
+	lt.events = append(lt.events, ev)
+	body, _ := json.Marshal(map[string]any{"timestamp": now.Unix(), "xid": ev.xid, "version": "1.0", "event": name, "metadata": meta})
+	return eventPayload{name: name, body: body}
+}
+
+// deliverEvents posts events to the webhook, if one is configured, active
+// and subscribed to them. Call without s.mu held.
+func (s *Server) deliverEvents(ctx context.Context, hook *webhookConfig, events []eventPayload) {
+	for _, ev := range events {
+		if !hook.wants(ev.name) {
+			continue
+		}
+		s.deliver(ctx, Delivery{Kind: "event", URL: hook.url, Name: ev.name, Body: ev.body}, "X-Secret-Key", hook.secret)
+	}
+}
+
+// deliver posts one notification, retrying only when the connection fails.
+func (s *Server) deliver(ctx context.Context, d Delivery, header, value string) Delivery {
+	ctx = ctxOrBackground(ctx)
+	prev, wait := time.Duration(0), s.delivery.base
+	for attempt := 0; attempt <= s.delivery.retries; attempt++ {
+		if attempt > 0 {
+			time.Sleep(wait)
+			prev, wait = wait, prev+wait // Fibonacci, like SePay's minutes
+		}
+		d.Attempts++
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))
+		if err != nil {
+			d.Err = err
+			break
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "bankhubtest-delivery/1.0")
+		req.Header.Set(header, value)
+		resp, err := s.delivery.client.Do(req)
+		if err != nil {
+			d.Err = err
+			continue
+		}
+		resp.Body.Close()
+		d.Status, d.Err = resp.StatusCode, nil
+		break
+	}
+	s.mu.Lock()
+	s.deliveries = append(s.deliveries, d)
+	s.mu.Unlock()
+	return d
+}
+
+// AddCompany creates a company directly (seed data) and returns its xid.
+// status is "Active" or "Pending"; transactionAmount is "Unlimited", a count,
+// or "" for "0" (no IPN until it is raised).
+func (s *Server) AddCompany(fullName, status, transactionAmount string) string {
+	if transactionAmount == "" {
+		transactionAmount = "0"
+	}
+	now := s.now()
+	c := &company{xid: newXID(), fullName: fullName, status: status, paymentCode: "off", suffixFrom: 6, suffixTo: 8,
+		suffixType: "NumberAndLetter", transactionAmount: transactionAmount, createdAt: now, updatedAt: now}
+	s.mu.Lock()
+	s.companies = append(s.companies, c)
+	s.mu.Unlock()
+	return c.xid
+}
+
+// LinkParams describes the account a simulated user links. Zero fields
+// take the sandbox's MBBank test account (0123456789, NGUYEN VAN A).
+type LinkParams struct {
+	BrandName         string
+	AccountNumber     string
+	AccountHolderName string
+	AccountType       bankhub.AccountType
+}
+
+// ErrLinkToken is returned by the simulations for a link token that is
+// unknown, revoked, expired, or of the other purpose.
+var ErrLinkToken = errors.New("bankhubtest: link token cannot be used")
+
+// SimulateLink plays a user completing the hosted link of linkToken (the
+// token value): a session goes through the link states, a bank account
+// appears, and the webhook events of a successful link are delivered
+// (LINK_SESSION_INITIALIZED, three LINK_SESSION_STATE_CHANGED,
+// BANK_ACCOUNT_LINKED, LINK_SESSION_COMPLETED). It returns the new bank
+// account's xid.
+func (s *Server) SimulateLink(ctx context.Context, linkToken string, p LinkParams) (string, error) {
+	if p.BrandName == "" {
+		p.BrandName = "MBBank"
+	}
+	if p.AccountNumber == "" {
+		p.AccountNumber = "0123456789"
+	}
+	if p.AccountHolderName == "" {
+		p.AccountHolderName = "NGUYEN VAN A"
+	}
+	if p.AccountType == "" {
+		p.AccountType = bankhub.AccountIndividual
+	}
+	s.mu.Lock()
+	lt, err := s.usableLinkToken(linkToken, "LINK_BANK_ACCOUNT")
+	if err != nil {
+		s.mu.Unlock()
+		return "", err
+	}
+	now := s.now()
+	sess := &linkSession{xid: newXID(), state: "FINISHED_BANK_ACCOUNT_LINK", status: "Completed", finishedAt: now,
+		expiresAt: now.Add(30 * time.Minute), createdAt: now, updated: now}
+	lt.sessions = append(lt.sessions, sess)
+	lt.updatedAt = now
+	ba := &bankAccount{xid: newXID(), companyXID: lt.companyXID, brandName: p.BrandName, holderName: p.AccountHolderName,
+		number: p.AccountNumber, accountType: string(p.AccountType), identification: "001234567890", phone: "0000000001",
+		active: true, createdAt: now, updatedAt: now}
+	s.bankAccounts = append(s.bankAccounts, ba)
+	ids := map[string]any{"link_token_xid": lt.xid, "link_session_xid": sess.xid}
+	with := func(extra map[string]any) map[string]any {
+		m := map[string]any{}
+		for k, v := range ids {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	bank := map[string]any{"brand_name": ba.brandName, "account_type": ba.accountType}
+	full := map[string]any{"brand_name": ba.brandName, "account_type": ba.accountType, "account_number": ba.number, "account_holder_name": ba.holderName}
+	events := []eventPayload{
+		s.recordEvent(lt, "LINK_SESSION_INITIALIZED", with(nil)),
+		s.recordEvent(lt, "LINK_SESSION_STATE_CHANGED", with(merge(bank, map[string]any{"state": "REQUEST_BANK_ACCOUNT_LINK"}))),
+		s.recordEvent(lt, "LINK_SESSION_STATE_CHANGED", with(merge(full, map[string]any{"state": "CONFIRM_BANK_ACCOUNT_LINK"}))),
+		s.recordEvent(lt, "LINK_SESSION_STATE_CHANGED", with(merge(full, map[string]any{"state": "FINISHED_BANK_ACCOUNT_LINK"}))),
+		s.recordEvent(lt, "BANK_ACCOUNT_LINKED", with(map[string]any{"bank_account_xid": ba.xid, "brand_name": ba.brandName,
+			"account_type": ba.accountType, "account_number": ba.number})),
+		s.recordEvent(lt, "LINK_SESSION_COMPLETED", with(map[string]any{"bank_account_xid": ba.xid})),
+	}
+	lt.status = "Used"
+	hook := s.webhook
+	s.mu.Unlock()
+	s.deliverEvents(ctx, hook, events)
+	return ba.xid, nil
+}
+
+// SimulateUnlink plays a user completing the hosted link of an
+// UNLINK_BANK_ACCOUNT token: the account is unlinked (it disappears from the
+// lists) and LINK_SESSION_INITIALIZED, LINK_SESSION_STATE_CHANGED
+// (REQUEST_BANK_ACCOUNT_UNLINK), BANK_ACCOUNT_UNLINKED and
+// LINK_SESSION_COMPLETED (unlinked: true) are delivered.
+func (s *Server) SimulateUnlink(ctx context.Context, linkToken string) error {
+	s.mu.Lock()
+	lt, err := s.usableLinkToken(linkToken, "UNLINK_BANK_ACCOUNT")
+	if err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	ba := s.findBankAccount(lt.bankAccountXID)
+	if ba == nil || !ba.active {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: bank account %s is not linked", ErrLinkToken, lt.bankAccountXID)
+	}
+	now := s.now()
+	sess := &linkSession{xid: newXID(), state: "FINISHED_BANK_ACCOUNT_UNLINK", status: "Completed", finishedAt: now,
+		expiresAt: now.Add(30 * time.Minute), createdAt: now, updated: now}
+	lt.sessions = append(lt.sessions, sess)
+	ba.active = false
+	ba.updatedAt = now
+	ids := map[string]any{"link_token_xid": lt.xid, "link_session_xid": sess.xid}
+	acct := map[string]any{"bank_account_xid": ba.xid, "brand_name": ba.brandName, "account_type": ba.accountType, "account_number": ba.number}
+	events := []eventPayload{
+		s.recordEvent(lt, "LINK_SESSION_INITIALIZED", merge(ids, nil)),
+		s.recordEvent(lt, "LINK_SESSION_STATE_CHANGED", merge(ids, map[string]any{"state": "REQUEST_BANK_ACCOUNT_UNLINK",
+			"brand_name": ba.brandName, "account_type": ba.accountType, "account_number": ba.number})),
+		s.recordEvent(lt, "BANK_ACCOUNT_UNLINKED", merge(ids, acct)),
+		s.recordEvent(lt, "LINK_SESSION_COMPLETED", merge(ids, map[string]any{"bank_account_xid": ba.xid, "unlinked": true})),
+	}
+	lt.status = "Used"
+	hook := s.webhook
+	s.mu.Unlock()
+	s.deliverEvents(ctx, hook, events)
+	return nil
+}
+
+func merge(a, b map[string]any) map[string]any {
+	m := make(map[string]any, len(a)+len(b))
+	for k, v := range a {
+		m[k] = v
+	}
+	for k, v := range b {
+		m[k] = v
+	}
+	return m
+}
+
+// usableLinkToken finds an active token of the purpose. Call with s.mu held.
+func (s *Server) usableLinkToken(value, purpose string) (*linkToken, error) {
+	lt := s.findLinkToken(value)
+	switch {
+	case lt == nil:
+		return nil, fmt.Errorf("%w: unknown link token", ErrLinkToken)
+	case lt.purpose != purpose:
+		return nil, fmt.Errorf("%w: its purpose is %s", ErrLinkToken, lt.purpose)
+	case s.linkTokenStatus(lt) != "Active":
+		return nil, fmt.Errorf("%w: it is %s", ErrLinkToken, strings.ToLower(s.linkTokenStatus(lt)))
+	}
+	return lt, nil
+}
+
+// TransferParams describes a simulated transfer on a linked account.
+type TransferParams struct {
+	BankAccountXID string
+	Amount         bankhub.VND
+	Content        string
+	// Out makes it money out (debit); the default is money in.
+	Out bool
+}
+
+// ErrNoBankAccount is returned by SimulateTransfer for an unknown or
+// unlinked account.
+var ErrNoBankAccount = errors.New("bankhubtest: no such linked bank account")
+
+// SimulateTransfer records a transaction on a linked account, as if money
+// moved at the bank, and delivers an IPN to the URL given with WithIPN when
+// the account's company is Active and its transaction_amount is above zero or
+// Unlimited (as SePay does). The payment code is extracted from the content
+// with the company's settings.
+func (s *Server) SimulateTransfer(ctx context.Context, p TransferParams) (*bankhub.Transaction, error) {
+	if p.Amount <= 0 {
+		return nil, errors.New("bankhubtest: amount must be greater than 0")
+	}
+	s.mu.Lock()
+	ba := s.findBankAccount(p.BankAccountXID)
+	if ba == nil || !ba.active {
+		s.mu.Unlock()
+		return nil, ErrNoBankAccount
+	}
+	c := s.findCompany(ba.companyXID)
+	now := s.now()
+	t := &transaction{
+		id: newXID(), bankAccountXID: ba.xid, companyXID: ba.companyXID, brandName: ba.brandName, number: ba.number,
+		reference: fmt.Sprintf("FT%s%06d", now.In(bankhub.VietnamZone).Format("060102"), refSeq.Add(1)),
+		transferType: "in", content: p.Content, amount: int64(p.Amount), date: now,
+	}
+	if p.Out {
+		t.transferType = "out"
+	}
+	if c != nil {
+		t.paymentCode = paymentCode(c, p.Content)
+	}
+	s.transactions = append(s.transactions, t)
+	ba.lastTransaction = now
+	notify := c != nil && c.notifies() && s.ipnURL != "" && s.keywordsMatch(p.Content)
+	ipnURL, ipnKey := s.ipnURL, s.ipnKey
+	s.mu.Unlock()
+
+	if notify {
+		ipn := map[string]any{
+			"gateway": t.brandName, "transaction_date": wireTime(t.date), "account_number": t.number,
+			"bank_account_xid": t.bankAccountXID, "va": nil, "payment_code": nilIfEmpty(t.paymentCode),
+			"content": t.content, "transfer_type": map[bool]string{true: "debit", false: "credit"}[p.Out],
+			"amount": t.amount, "reference_code": t.reference, "accumulated": 0, "transaction_id": t.id,
+		}
+		body, _ := json.Marshal(ipn)
+		d := s.deliver(ctx, Delivery{Kind: "ipn", URL: ipnURL, Name: t.id, Body: body}, "Authorization", "Apikey "+ipnKey)
+		s.mu.Lock()
+		t.webhookSuccess = d.Status >= 200 && d.Status <= 299
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	out := t.wire()
+	s.mu.Unlock()
+	b, _ := json.Marshal(out)
+	var tx bankhub.Transaction
+	if err := json.Unmarshal(b, &tx); err != nil {
+		return nil, err
+	}
+	return &tx, nil
+}
+
+// keywordsMatch applies the merchant's keyword whitelist. Call with s.mu held.
+func (s *Server) keywordsMatch(content string) bool {
+	if len(s.merchant.keywords) == 0 {
+		return true
+	}
+	lower := strings.ToLower(content)
+	for _, k := range s.merchant.keywords {
+		if strings.Contains(lower, strings.ToLower(k)) {
+			return true
+		}
+	}
+	return false
+}
+
+func paymentCode(c *company, content string) string {
+	if c.paymentCode != "on" || c.prefix == "" {
+		return ""
+	}
+	class := `[0-9A-Za-z]`
+	if c.suffixType == "NumberOnly" {
+		class = `[0-9]`
+	}
+	re, err := regexp.Compile(`(?i)\b` + regexp.QuoteMeta(c.prefix) + class + fmt.Sprintf("{%d,%d}", c.suffixFrom, c.suffixTo) + `\b`)
+	if err != nil {
+		return ""
+	}
+	return strings.ToUpper(re.FindString(content))
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
