@@ -294,7 +294,7 @@ func (s *Server) SimulateTransfer(ctx context.Context, p TransferParams) (*bankh
 	now := s.now()
 	t := &transaction{
 		id: newXID(), bankAccountXID: ba.xid, companyXID: ba.companyXID, brandName: ba.brandName, number: ba.number,
-		reference: fmt.Sprintf("FT%s%06d", now.In(bankhub.VietnamZone).Format("060102"), refSeq.Add(1)),
+		reference:    fmt.Sprintf("FT%s%06d", now.In(bankhub.VietnamZone).Format("060102"), refSeq.Add(1)),
 		transferType: "in", content: p.Content, amount: int64(p.Amount), date: now,
 	}
 	if p.Out {
