@@ -1,0 +1,227 @@
+package bankhub_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/bankhub-go/bankhub"
+	"github.com/bankhub-go/bankhub/bankhubtest"
+)
+
+// The fake server stands in for Bank Hub so that the examples run offline.
+func fakeClient() (*bankhubtest.Server, *bankhub.Client) {
+	srv := bankhubtest.NewServer()
+	return srv, srv.Client()
+}
+
+func Example() {
+	srv, client := fakeClient() // bankhub.NewClient(clientID, clientSecret, bankhub.WithSandbox())
+	defer srv.Close()
+	ctx := context.Background()
+
+	company, err := client.Companies.Create(ctx, &bankhub.CompanyCreateParams{
+		FullName: "Công ty TNHH ABC",
+		Status:   bankhub.CompanyActive,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	link, err := client.LinkTokens.Create(ctx, &bankhub.LinkTokenCreateParams{
+		CompanyXID: company.XID,
+		Purpose:    bankhub.PurposeLinkBankAccount,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("open for the user:", link.HostedLinkURL != "")
+	// Output: open for the user: true
+}
+
+func ExampleNewClient() {
+	client, err := bankhub.NewClient(
+		os.Getenv("BANKHUB_CLIENT_ID"), os.Getenv("BANKHUB_CLIENT_SECRET"),
+		bankhub.WithSandbox(),
+		bankhub.WithUserAgent("myshop/1.0"),
+		bankhub.WithRetryPolicy(bankhub.RetryPolicy{MaxRetries: 5, MaxRetryAfter: time.Minute}),
+		bankhub.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(client.BaseURL())
+}
+
+func ExampleAPIError() {
+	srv, client := fakeClient()
+	defer srv.Close()
+
+	_, err := client.Companies.Get(context.Background(), "d3dafd01-e06b-11f0-b29e-52c7e9b4f41b")
+	var apiErr *bankhub.APIError
+	switch {
+	case errors.Is(err, bankhub.ErrNotFound):
+		fmt.Println("no such company")
+	case errors.As(err, &apiErr):
+		fmt.Println("API error", apiErr.StatusCode, apiErr.Message, apiErr.FieldErrors)
+	case err != nil:
+		fmt.Println("transport error:", err)
+	}
+	// Output: no such company
+}
+
+func ExampleParamError() {
+	srv, client := fakeClient()
+	defer srv.Close()
+
+	_, err := client.LinkTokens.Create(context.Background(), &bankhub.LinkTokenCreateParams{
+		CompanyXID: "d3dafd01-e06b-11f0-b29e-52c7e9b4f41b",
+		Purpose:    bankhub.PurposeUnlinkBankAccount, // needs BankAccountXID
+	})
+	fmt.Println(errors.Is(err, bankhub.ErrInvalidParams))
+	fmt.Println(err)
+	// Output:
+	// true
+	// bankhub: LinkTokens.Create: invalid params: bank_account_xid: required when purpose is UNLINK_BANK_ACCOUNT
+}
+
+func ExampleTransactionService_All() {
+	srv, client := fakeClient()
+	defer srv.Close()
+	ctx := context.Background()
+
+	params := &bankhub.TransactionListParams{
+		StartTransactionDate: bankhub.NewDate(2026, time.January, 1),
+		EndTransactionDate:   bankhub.NewDate(2026, time.January, 31),
+		TransferType:         bankhub.TransferIn,
+	}
+	var total bankhub.VND
+	for tx, err := range client.Transactions.All(ctx, params) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		total += tx.Amount
+	}
+	fmt.Println("received in January:", total)
+	// Output: received in January: 0 VND
+}
+
+func ExampleCompanyService_Update() {
+	srv, client := fakeClient()
+	defer srv.Close()
+	ctx := context.Background()
+	company, _ := client.Companies.Create(ctx, &bankhub.CompanyCreateParams{FullName: "Công ty TNHH ABC", Status: bankhub.CompanyActive})
+
+	// Only the fields set are sent. IPNs are sent only for companies whose
+	// transaction_amount is above zero or Unlimited.
+	err := client.Companies.Update(ctx, company.XID, &bankhub.CompanyUpdateParams{
+		TransactionAmount: bankhub.Ptr(bankhub.UnlimitedTransactions()),
+		PaymentCode:       bankhub.Ptr(bankhub.PaymentCodeOn),
+		PaymentCodePrefix: bankhub.Ptr("DH"),
+	})
+	fmt.Println(err)
+	// Output: <nil>
+}
+
+func ExampleMerchantConfigService_UploadLogo() {
+	srv, client := fakeClient()
+	defer srv.Close()
+
+	logo, err := os.Open("testdata/logo.png")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer logo.Close()
+	url, err := client.MerchantConfig.UploadLogo(context.Background(), "logo.png", logo)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(url != "")
+	// Output: true
+}
+
+func ExampleNewWebhookHandler() {
+	secret := "whsec-from-Webhooks.Set" // the secret_key you configured
+	http.Handle("POST /bankhub/events", bankhub.NewWebhookHandler(secret,
+		func(ctx context.Context, ev *bankhub.Event) error {
+			switch ev.Type.Canonical() {
+			case bankhub.EventBankAccountLinked:
+				acct, err := ev.BankAccount()
+				if err != nil {
+					return err
+				}
+				fmt.Println("linked", acct.BrandName, acct.AccountNumber)
+			}
+			return nil // an error answers 500
+		},
+		bankhub.WithDedupe(bankhub.NewMemoryDedupe(0, 0)),
+	))
+}
+
+func ExampleNewIPNHandler() {
+	apiKey := "key-issued-by-SePay"
+	h := bankhub.NewIPNHandler(apiKey, func(ctx context.Context, n *bankhub.IPN) error {
+		fmt.Println(n.TransactionID, n.TransferType, n.Amount, n.PaymentCode)
+		return nil
+	}, bankhub.WithDedupe(bankhub.NewMemoryDedupe(0, 0)))
+
+	// In a test: build the request SePay would send.
+	req, _ := bankhub.NewIPNTestRequest("/bankhub/ipn", apiKey, []byte(`{
+		"gateway": "MBBank", "transaction_date": "2026-01-13 20:55:04", "account_number": "0123456789",
+		"transfer_type": "credit", "amount": 500000, "payment_code": "DH123456",
+		"content": "Thanh toan DH123456", "transaction_id": "a47b6ab2-8f8b-11f0-b21a-a6006ab65aca"}`))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	h.ServeHTTP(httptest.NewRecorder(), req.Clone(context.Background())) // a redelivery: acknowledged, not handled again
+	fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+	// Output:
+	// a47b6ab2-8f8b-11f0-b21a-a6006ab65aca credit 500,000 VND DH123456
+	// 200 {"success":true}
+}
+
+func ExampleWithRetryPolicy() {
+	for _, p := range []bankhub.RetryPolicy{
+		{MaxRetries: 5, MaxRetryAfter: time.Minute},
+		bankhub.NoRetry,
+	} {
+		_, err := bankhub.NewClient("id", "secret", bankhub.WithRetryPolicy(p))
+		fmt.Println(err)
+	}
+	_, err := bankhub.NewClient("id", "secret", bankhub.WithRetryPolicy(bankhub.RetryPolicy{MaxRetries: -1}))
+	fmt.Println(err)
+	// Output:
+	// <nil>
+	// <nil>
+	// bankhub: RetryPolicy.MaxRetries must not be negative
+}
+
+func ExampleWithLogger() {
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	_, err := bankhub.NewClient("id", "secret", bankhub.WithLogger(logger))
+	fmt.Println(err)
+	// Output: <nil>
+}
+
+func ExampleWithBaseURL() {
+	fake := bankhubtest.NewServer()
+	defer fake.Close()
+	for _, opts := range [][]bankhub.Option{
+		nil,
+		{bankhub.WithSandbox()},
+		{bankhub.WithBaseURL(fake.URL)},
+	} {
+		c, _ := bankhub.NewClient("id", "secret", opts...)
+		fmt.Println(c.BaseURL() == fake.URL, c.BaseURL() == bankhub.ProductionURL, c.BaseURL() == bankhub.SandboxURL)
+	}
+	// Output:
+	// false true false
+	// false false true
+	// true false false
+}
