@@ -213,6 +213,8 @@ type Request struct {
 	Method string
 	Path   string
 	Query  string
+	// Status is the answer's status, 0 while it is being handled and -1
+	// for a dropped connection.
 	Status int
 	At     time.Time
 }
@@ -339,9 +341,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		op = ""
 	}
 	sw := &statusWriter{ResponseWriter: w}
+	// Logged on arrival, so that a client that retried at once after a
+	// dropped connection finds both requests counted.
+	s.mu.Lock()
+	s.requests = append(s.requests, Request{Op: op, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, At: s.now()})
+	idx := len(s.requests) - 1
+	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		s.requests = append(s.requests, Request{Op: op, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.status, At: s.now()})
+		if idx < len(s.requests) {
+			s.requests[idx].Status = sw.status
+		}
 		s.mu.Unlock()
 	}()
 	if f := s.takeFault(op); f != nil && s.applyFault(sw, r, f) {
