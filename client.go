@@ -515,6 +515,7 @@ type logTransport struct {
 	logger *slog.Logger
 }
 
+// RoundTrip sends one attempt and logs it.
 func (t *logTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	cl, _ := ctx.Value(callKey{}).(*call)

@@ -118,6 +118,7 @@ type NonJSONError struct {
 	Blocked bool
 }
 
+// Error returns one line with the status, content type and Ray ID.
 func (e *NonJSONError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "bankhub: %s %s: %d ", e.Method, e.Path, e.StatusCode)
@@ -157,10 +158,12 @@ type DecodeError struct {
 	Err     error
 }
 
+// Error returns one line naming the request and the decoding problem.
 func (e *DecodeError) Error() string {
 	return fmt.Sprintf("bankhub: %s %s: %d: cannot decode response: %v", e.Method, e.Path, e.StatusCode, e.Err)
 }
 
+// Unwrap returns the decoding error.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // ParamError reports a call refused before anything was sent.
@@ -173,6 +176,7 @@ type ParamError struct {
 	Reason string
 }
 
+// Error returns one line naming the method, the field and the reason.
 func (e *ParamError) Error() string {
 	if e.Field == "" {
 		return fmt.Sprintf("bankhub: %s: invalid params: %s", e.Op, e.Reason)

@@ -95,6 +95,7 @@ var (
 	nackBody = []byte(`{"success":false}` + "\n")
 )
 
+// ServeHTTP verifies, parses and hands one notification to the function.
 func (h *handler[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)

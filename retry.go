@@ -88,6 +88,7 @@ const (
 	classCreate
 )
 
+// String names the class.
 func (c retryClass) String() string {
 	switch c {
 	case classSafe:
