@@ -392,12 +392,20 @@ func paging(w http.ResponseWriter, q url.Values) (page, perPage int, ok bool) {
 	return page, perPage, true
 }
 
-func pageOf[T any](items []T, page, perPage int) []T {
-	start := (page - 1) * perPage
-	if start >= len(items) {
-		return []T{}
+// wirePage renders one page of items. Call with s.mu held.
+func wirePage[T any](items []T, page, perPage int, wire func(T) map[string]any) []any {
+	data := []any{}
+	for i := (page - 1) * perPage; i < min(page*perPage, len(items)); i++ {
+		data = append(data, wire(items[i]))
 	}
-	return items[start:min(start+perPage, len(items))]
+	return data
+}
+
+// writeListPage answers a list in the companies and bank-accounts meta shape.
+func writeListPage(w http.ResponseWriter, data []any, total, page, perPage int) {
+	pages := pageCount(total, perPage)
+	writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": map[string]any{
+		"per_page": perPage, "total": total, "has_more": page < pages, "current_page": page, "page_count": pages}})
 }
 
 func pageCount(total, perPage int) int { return (total + perPage - 1) / perPage }
@@ -427,14 +435,9 @@ func (s *Server) companyList(w http.ResponseWriter, r *http.Request) {
 	if sort != "asc" {
 		slices.Reverse(match)
 	}
-	data := []any{}
-	for _, c := range pageOf(match, page, perPage) {
-		data = append(data, c.wire(false))
-	}
+	data := wirePage(match, page, perPage, func(c *company) map[string]any { return c.wire(false) })
 	s.mu.Unlock()
-	pages := pageCount(len(match), perPage)
-	writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": map[string]any{
-		"per_page": perPage, "total": len(match), "has_more": page < pages, "current_page": page, "page_count": pages}})
+	writeListPage(w, data, len(match), page, perPage)
 }
 
 func (s *Server) companyGet(w http.ResponseWriter, r *http.Request) {
@@ -646,14 +649,9 @@ func (s *Server) bankAccountList(w http.ResponseWriter, r *http.Request) {
 		}
 		match = append(match, b)
 	}
-	data := []any{}
-	for _, b := range pageOf(match, page, perPage) {
-		data = append(data, b.wire(false))
-	}
+	data := wirePage(match, page, perPage, func(b *bankAccount) map[string]any { return b.wire(false) })
 	s.mu.Unlock()
-	pages := pageCount(len(match), perPage)
-	writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": map[string]any{
-		"per_page": perPage, "total": len(match), "has_more": page < pages, "current_page": page, "page_count": pages}})
+	writeListPage(w, data, len(match), page, perPage)
 }
 
 func (s *Server) bankAccountGet(w http.ResponseWriter, r *http.Request) {
@@ -722,10 +720,7 @@ func (s *Server) transactionList(w http.ResponseWriter, r *http.Request) {
 		}
 		match = append(match, t)
 	}
-	data := []any{}
-	for _, t := range pageOf(match, page, perPage) {
-		data = append(data, t.wire())
-	}
+	data := wirePage(match, page, perPage, (*transaction).wire)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": map[string]any{
 		"page": page, "per_page": perPage, "total": len(match), "total_pages": pageCount(len(match), perPage)}})
