@@ -81,7 +81,12 @@ func (e *APIError) Error() string {
 	}
 	if len(e.FieldErrors) > 0 {
 		b.WriteString(" (")
-		for i, f := range sortedKeys(e.FieldErrors) {
+		keys := sortedKeys(e.FieldErrors)
+		for i, f := range keys {
+			if i == maxFieldsShown {
+				fmt.Fprintf(&b, "; and %d more", len(keys)-i)
+				break
+			}
 			if i > 0 {
 				b.WriteString("; ")
 			}
@@ -222,7 +227,12 @@ type errorEnvelope struct {
 	} `json:"messages"`
 }
 
-const maxExcerpt = 512
+const (
+	maxExcerpt = 512
+	// maxFieldsShown bounds the field errors named in Error(); all of them
+	// stay in FieldErrors.
+	maxFieldsShown = 8
+)
 
 // newResponseError turns a non-2xx answer into *APIError or *NonJSONError.
 func newResponseError(method, path string, resp *http.Response, body []byte) error {
