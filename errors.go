@@ -297,9 +297,10 @@ func newNonJSONError(method, path string, status int, ct, ray string, body []byt
 		Excerpt:     text,
 		RayID:       ray,
 	}
-	lower := strings.ToLower(string(body[:min(len(body), 64<<10)]))
+	head := string(body[:min(len(body), 64<<10)])
+	lower := asciiLower(head)
 	if e.RayID == "" {
-		e.RayID = findRayID(lower, string(body))
+		e.RayID = findRayID(lower, head)
 	}
 	e.Blocked = strings.Contains(lower, "attention required") ||
 		strings.Contains(lower, "you have been blocked") ||
@@ -308,7 +309,20 @@ func newNonJSONError(method, path string, status int, ct, ray string, body []byt
 	return e
 }
 
-// findRayID extracts "Ray ID: <id>" from a Cloudflare page.
+// asciiLower lower-cases ASCII letters only, so that byte offsets in the
+// result are valid in s (strings.ToLower may change the length).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
+}
+
+// findRayID extracts "Ray ID: <id>" from a Cloudflare page; lower is
+// asciiLower(orig).
 func findRayID(lower, orig string) string {
 	i := strings.Index(lower, "ray id")
 	if i < 0 {

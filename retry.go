@@ -140,8 +140,11 @@ func checkRetry(class retryClass, maxRetryAfter time.Duration) retryablehttp.Che
 }
 
 // retryableTransportError is false for failures that a retry cannot fix.
+// (The caller's own cancellation is handled before: a deadline error seen
+// while the caller's context is alive is the HTTP client's timeout, which is
+// worth a retry.)
 func retryableTransportError(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
 		return false
 	}
 	var certErr *tls.CertificateVerificationError

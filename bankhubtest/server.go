@@ -261,6 +261,9 @@ type Fault struct {
 	Drop bool
 	// Blocked answers 403 with a Cloudflare-style HTML block page.
 	Blocked bool
+	// DropAfter carries the operation out, then closes the connection
+	// instead of answering: the answer is lost after the work was done.
+	DropAfter bool
 }
 
 // InjectFault queues f for the next f.Count requests of op.
@@ -357,7 +360,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Unlock()
 	}()
-	if f := s.takeFault(op); f != nil && s.applyFault(sw, r, f) {
+	f := s.takeFault(op)
+	if f != nil && s.applyFault(sw, r, f) {
+		return
+	}
+	if f != nil && f.DropAfter {
+		s.mux.ServeHTTP(httptest.NewRecorder(), r)
+		drop(sw)
 		return
 	}
 	s.mux.ServeHTTP(sw, r)
@@ -376,10 +385,7 @@ func (s *Server) applyFault(w *statusWriter, r *http.Request, f *Fault) bool {
 	}
 	switch {
 	case f.Drop:
-		if conn, _, err := http.NewResponseController(w.ResponseWriter).Hijack(); err == nil {
-			conn.Close()
-		}
-		w.status = -1
+		drop(w)
 		return true
 	case f.Blocked:
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
@@ -396,6 +402,18 @@ func (s *Server) applyFault(w *statusWriter, r *http.Request, f *Fault) bool {
 	}
 	return false
 }
+
+// drop closes the request's connection without an answer.
+func drop(w *statusWriter) {
+	if conn, _, err := http.NewResponseController(w.ResponseWriter).Hijack(); err == nil {
+		conn.Close()
+	}
+	w.status = -1
+}
+
+// DropAfterNext carries out the next n requests of op but closes their
+// connections instead of answering.
+func (s *Server) DropAfterNext(op string, n int) { s.InjectFault(op, Fault{Count: n, DropAfter: true}) }
 
 const blockPage = `<!DOCTYPE html>
 <html lang="en-US"><head><title>Attention Required! | Cloudflare</title></head>
@@ -516,4 +534,28 @@ func ctxOrBackground(ctx context.Context) context.Context {
 		return context.Background()
 	}
 	return context.WithoutCancel(ctx)
+}
+
+// Stats counts what the server holds: what it actually carried out,
+// whatever the client saw.
+type Stats struct {
+	Companies, LinkTokens, RevokedLinkTokens, BankAccounts, Transactions int
+}
+
+// Stats returns the current counts.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Stats{Companies: len(s.companies), LinkTokens: len(s.linkTokens), Transactions: len(s.transactions)}
+	for _, lt := range s.linkTokens {
+		if lt.status == "Revoked" {
+			st.RevokedLinkTokens++
+		}
+	}
+	for _, b := range s.bankAccounts {
+		if b.active {
+			st.BankAccounts++
+		}
+	}
+	return st
 }
