@@ -29,6 +29,14 @@ type Invalidator interface {
 	Invalidate(*oauth2.Token)
 }
 
+// ContextTokenSource is implemented by token sources that can honour a
+// context. The client prefers TokenContext to Token when a source has it, so
+// that cancelling a call also stops a wait for a token.
+type ContextTokenSource interface {
+	oauth2.TokenSource
+	TokenContext(ctx context.Context) (*oauth2.Token, error)
+}
+
 // tokenResponse is the answer of POST /v1/token: {code, access_token, ttl},
 // also accepted under "data"; ttl in seconds as a number or numeric string.
 type tokenResponse struct {
@@ -75,6 +83,9 @@ func newTokenSource(c *Client) *tokenSource {
 
 // Token implements oauth2.TokenSource.
 func (s *tokenSource) Token() (*oauth2.Token, error) { return s.token(context.Background()) }
+
+// TokenContext implements ContextTokenSource.
+func (s *tokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) { return s.token(ctx) }
 
 // refreshWindows returns when a token should be refreshed in the background
 // (callers keep using it meanwhile) and when callers must wait for a new one.
@@ -135,8 +146,16 @@ func (s *tokenSource) refresh(ctx context.Context, f *flight) {
 }
 
 func (s *tokenSource) exchange(ctx context.Context) (*oauth2.Token, time.Duration, error) {
+	return s.client.exchange(ctx, s.now)
+}
+
+// exchange performs one POST /v1/token with the client's credentials.
+func (c *Client) exchange(ctx context.Context, now func() time.Time) (*oauth2.Token, time.Duration, error) {
+	if c.basicAuth == nil {
+		return nil, 0, errors.New("bankhub: the client has no credentials to exchange (it was made with WithTokenSource)")
+	}
 	var r tokenResponse
-	if err := s.client.send(ctx, tokenEndpoint, tokenEndpoint.pattern, "", nil, "", &r); err != nil {
+	if err := c.send(ctx, tokenEndpoint, tokenEndpoint.pattern, "", nil, "", &r); err != nil {
 		return nil, 0, err
 	}
 	ttl := time.Duration(r.TTL) * time.Second
@@ -146,10 +165,20 @@ func (s *tokenSource) exchange(ctx context.Context) (*oauth2.Token, time.Duratio
 	tok := &oauth2.Token{
 		AccessToken: r.AccessToken,
 		TokenType:   "Bearer",
-		Expiry:      s.now().Add(ttl),
+		Expiry:      now().Add(ttl),
 		ExpiresIn:   int64(ttl / time.Second),
 	}
 	return tok, ttl, nil
+}
+
+// ExchangeToken performs one POST /v1/token with the client's credentials
+// and returns the new token, bypassing the client's own cache. It is the
+// building block of shared token sources (see the redisstore module); a
+// client used this way needs no other call. The token's Expiry is set from
+// the answer's ttl, read as seconds.
+func (c *Client) ExchangeToken(ctx context.Context) (*oauth2.Token, error) {
+	tok, _, err := c.exchange(ctx, time.Now)
+	return tok, err
 }
 
 // Invalidate drops tok if it is still the cached token.
@@ -175,13 +204,16 @@ func (s *tokenSource) Format(f fmt.State, _ rune) {
 func (c *Client) authorization(ctx context.Context) (*authHeader, error) {
 	var tok *oauth2.Token
 	var err error
-	if c.builtin != nil {
-		tok, err = c.builtin.token(ctx)
-	} else {
-		tok, err = c.tokens.Token()
-		if err != nil {
-			err = fmt.Errorf("bankhub: token source: %w", err)
-		}
+	switch ts := c.tokens.(type) {
+	case *tokenSource:
+		tok, err = ts.token(ctx)
+	case ContextTokenSource:
+		tok, err = ts.TokenContext(ctx)
+	default:
+		tok, err = ts.Token()
+	}
+	if err != nil && c.builtin == nil {
+		err = fmt.Errorf("bankhub: token source: %w", err)
 	}
 	if err != nil {
 		return nil, err

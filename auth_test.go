@@ -328,3 +328,44 @@ func TestTokenWaitRespectsContext(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), time.Second)
 }
+
+func TestExchangeTokenBypassesTheCache(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	first, err := api.client.ExchangeToken(context.Background())
+	require.NoError(t, err)
+	second, err := api.client.ExchangeToken(context.Background())
+	require.NoError(t, err)
+	assert.NotEqual(t, first.AccessToken, second.AccessToken)
+	assert.Equal(t, int32(2), api.tokenCalls.Load())
+	assert.WithinDuration(t, time.Now().Add(60000*time.Second), second.Expiry, 5*time.Second)
+
+	c, err := NewClient("", "", WithTokenSource(src()))
+	require.NoError(t, err)
+	_, err = c.ExchangeToken(context.Background())
+	assert.ErrorContains(t, err, "no credentials")
+}
+
+func src() oauth2.TokenSource { return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "x"}) }
+
+// ctxSource records whether the client used TokenContext.
+type ctxSource struct{ gotCtx atomic.Bool }
+
+func (s *ctxSource) Token() (*oauth2.Token, error) { return &oauth2.Token{AccessToken: "plain"}, nil }
+func (s *ctxSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
+	s.gotCtx.Store(true)
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestContextTokenSourceIsCancelled(t *testing.T) {
+	t.Parallel()
+	s := &ctxSource{}
+	c, err := NewClient("", "", WithTokenSource(s))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = c.Companies.List(ctx, nil)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.True(t, s.gotCtx.Load())
+}
