@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // VietnamZone is the fixed UTC+7 zone in which Bank Hub writes its
@@ -23,24 +24,72 @@ const (
 
 var jsonNull = []byte("null")
 
-// unquote returns the contents of a JSON string token, or the token itself
-// when it is not a string (a number, true, false). ok is false for null.
-func unquote(b []byte) (s string, quoted, ok bool) {
+// scalar returns the content of a JSON scalar token without allocating: the
+// bytes between the quotes of a string (escaped reports a backslash in it),
+// or the token itself. ok is false for null and empty input.
+func scalar(b []byte) (v []byte, quoted, escaped, ok bool) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || bytes.Equal(b, jsonNull) {
+		return nil, false, false, false
+	}
+	if b[0] != '"' || len(b) < 2 || b[len(b)-1] != '"' {
+		return b, false, false, true
+	}
+	v = b[1 : len(b)-1]
+	return v, true, bytes.IndexByte(v, '\\') >= 0, true
+}
+
+// unquote returns the scalar as a string, unescaping a JSON string. ok is
+// false for null.
+func unquote(b []byte) (string, bool, bool) {
+	v, quoted, escaped, ok := scalar(b)
+	if !ok {
 		return "", false, false
 	}
-	if b[0] != '"' {
-		return string(b), false, true
+	if escaped || (quoted && !utf8.Valid(v)) { // as encoding/json: unescape, and U+FFFD for invalid UTF-8
+		var out string
+		if err := json.Unmarshal(bytes.TrimSpace(b), &out); err == nil {
+			return out, true, true
+		}
 	}
-	// Fast path: no escapes.
-	if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 {
-		return string(b[1 : len(b)-1]), true, true
+	return string(v), quoted, true
+}
+
+// parseWholeBytes parses an integer, possibly written with a zero fraction
+// ("12.00"), without allocating; other forms go to parseWhole.
+func parseWholeBytes(v []byte) (int64, error) {
+	i, neg := 0, false
+	if len(v) > 0 && (v[0] == '-' || v[0] == '+') {
+		neg, i = v[0] == '-', 1
 	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		return string(b), true, true
+	start := i
+	var n uint64
+	for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+		if n > (1<<63-1)/10 {
+			return parseWhole(string(v))
+		}
+		n = n*10 + uint64(v[i]-'0')
 	}
-	return s, true, true
+	if i == start {
+		return parseWhole(string(v))
+	}
+	if i < len(v) {
+		if v[i] != '.' {
+			return parseWhole(string(v))
+		}
+		for j := i + 1; j < len(v); j++ {
+			if v[j] != '0' {
+				return parseWhole(string(v))
+			}
+		}
+	}
+	if n > 1<<63-1 {
+		return parseWhole(string(v))
+	}
+	if neg {
+		return -int64(n), nil
+	}
+	return int64(n), nil
 }
 
 // Time is a timestamp from the API. It accepts "2006-01-02 15:04:05" (read in
@@ -90,6 +139,12 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	t.Raw = s
+	if len(s) == len(wireTimeLayout) {
+		if v, err := time.ParseInLocation(wireTimeLayout, s, VietnamZone); err == nil {
+			t.Time = v
+			return nil
+		}
+	}
 	t.Time, _ = ParseTime(s)
 	return nil
 }
@@ -235,14 +290,14 @@ type VND int64
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *VND) UnmarshalJSON(b []byte) error {
-	s, _, ok := unquote(b)
-	if !ok || s == "" {
+	s, _, escaped, ok := scalar(b)
+	if !ok || len(s) == 0 {
 		*v = 0
 		return nil
 	}
-	n, err := parseWhole(s)
-	if err != nil {
-		return fmt.Errorf("bankhub: invalid VND amount %q", truncate(s, 32))
+	n, err := parseWholeBytes(s)
+	if err != nil || escaped {
+		return fmt.Errorf("bankhub: invalid VND amount %q", truncate(string(s), 32))
 	}
 	*v = VND(n)
 	return nil
@@ -294,11 +349,20 @@ type Bool bool
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (f *Bool) UnmarshalJSON(b []byte) error {
-	s, _, ok := unquote(b)
+	v, _, _, ok := scalar(b)
 	if !ok {
 		*f = false
 		return nil
 	}
+	switch string(v) { // no allocation: the common spellings
+	case "1", "true":
+		*f = true
+		return nil
+	case "0", "false", "":
+		*f = false
+		return nil
+	}
+	s, _, _ := unquote(b)
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "1", "true", "yes", "on", "active":
 		*f = true
@@ -316,14 +380,15 @@ type Int int64
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (n *Int) UnmarshalJSON(b []byte) error {
-	s, _, ok := unquote(b)
-	if !ok || strings.TrimSpace(s) == "" {
+	s, _, escaped, ok := scalar(b)
+	s = bytes.TrimSpace(s)
+	if !ok || len(s) == 0 {
 		*n = 0
 		return nil
 	}
-	v, err := parseWhole(strings.TrimSpace(s))
-	if err != nil {
-		return fmt.Errorf("bankhub: invalid integer %q", truncate(s, 32))
+	v, err := parseWholeBytes(s)
+	if err != nil || escaped {
+		return fmt.Errorf("bankhub: invalid integer %q", truncate(string(s), 32))
 	}
 	*n = Int(v)
 	return nil
