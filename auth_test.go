@@ -369,3 +369,17 @@ func TestContextTokenSourceIsCancelled(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.True(t, s.gotCtx.Load())
 }
+
+// Once a token is held, getting the Authorization header allocates nothing.
+func TestHeldTokenCostsNoAllocation(t *testing.T) {
+	api := setup(t)
+	ctx := context.Background()
+	_, err := api.client.authorization(ctx)
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, err := api.client.authorization(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Equal(t, 0.0, allocs)
+}

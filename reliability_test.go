@@ -190,6 +190,7 @@ func TestFaultMatrixReads(t *testing.T) {
 		{"token endpoint down", func(s *bankhubtest.Server) { s.FailNext(bankhubtest.OpToken, 9, 503, 0) }, bankhub.ErrServer, 0, 0},
 		{"token endpoint blocked", func(s *bankhubtest.Server) { s.BlockNext(bankhubtest.OpToken, 1) }, bankhub.ErrBlocked, 0, 0},
 	}
+	tokenRequests := map[string]int{"token endpoint down briefly": 3, "token endpoint down": 4, "token endpoint blocked": 1}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -203,6 +204,9 @@ func TestFaultMatrixReads(t *testing.T) {
 				assert.ErrorIs(t, err, tc.wantErr)
 			}
 			assert.Equal(t, tc.requests, srv.Count(bankhubtest.OpCompanyList))
+			if n, ok := tokenRequests[tc.name]; ok {
+				assert.Equal(t, n, srv.Count(bankhubtest.OpToken), "token requests")
+			}
 			assert.GreaterOrEqual(t, time.Since(start), tc.minTime)
 		})
 	}
