@@ -342,7 +342,7 @@ func (c *Client) send(ctx context.Context, ep *endpoint, path, query string, bod
 	}
 	u := c.baseURL + path
 	if query != "" {
-		u += "?" + query
+		u = c.baseURL + path + "?" + query // one allocation
 	}
 	cl := &call{ep: ep, path: path}
 	outer := ctx

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Sentinel errors. Every error the client returns for an HTTP answer matches
@@ -285,16 +284,12 @@ func newNonJSONError(method, path string, status int, ct, ray string, body []byt
 	if len(excerpt) > maxExcerpt {
 		excerpt = excerpt[:maxExcerpt]
 	}
-	text := strings.ToValidUTF8(string(excerpt), "")
-	if !utf8.ValidString(text) {
-		text = ""
-	}
 	e := &NonJSONError{
 		StatusCode:  status,
 		ContentType: ct,
 		Method:      method,
 		Path:        path,
-		Excerpt:     text,
+		Excerpt:     strings.ToValidUTF8(string(excerpt), ""),
 		RayID:       ray,
 	}
 	head := string(body[:min(len(body), 64<<10)])

@@ -451,6 +451,8 @@ func (s *Server) companyGet(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"data": c.wire(true)})
 }
 
+var prefixPattern = regexp.MustCompile(`^[A-Za-z]{2,5}$`)
+
 var companyStatuses = []string{"Active", "Pending", "Suspended", "Terminated", "Cancelled", "Fraud"}
 
 func (s *Server) companyCreate(w http.ResponseWriter, r *http.Request) {
@@ -522,7 +524,7 @@ func (s *Server) companyUpdate(w http.ResponseWriter, r *http.Request) {
 	case in.PaymentCode != nil && *in.PaymentCode != "on" && *in.PaymentCode != "off":
 		validationError(w, "payment_code", "The selected payment_code is invalid.")
 		return
-	case in.Prefix != nil && !regexp.MustCompile(`^[A-Za-z]{2,5}$`).MatchString(*in.Prefix):
+	case in.Prefix != nil && !prefixPattern.MatchString(*in.Prefix):
 		validationError(w, "payment_code_prefix", "The payment_code_prefix must be 2 to 5 letters.")
 		return
 	case in.SuffixType != nil && *in.SuffixType != "NumberOnly" && *in.SuffixType != "NumberAndLetter":
