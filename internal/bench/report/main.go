@@ -77,7 +77,7 @@ func main() {
 	}
 	fmt.Printf("Machine: %s, %d CPUs, %s, %s/%s. Medians of %d interleaved rounds, -benchtime %s.\n\n",
 		cpu, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, *count, *benchtime)
-	fmt.Println("| Benchmark | Client | ns/op | B/op | allocs/op | peak heap MiB | time ÷ raw | time ÷ rawpool | allocs ÷ rawpool | allocs − raw |")
+	fmt.Println("| Benchmark | Client | ns/op | B/op | allocs/op | peak live heap MiB | time ÷ raw | time ÷ rawpool | allocs ÷ rawpool | allocs − raw |")
 	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, k := range order {
 		raw, pool := key{k.bench, "raw"}, key{k.bench, "rawpool"}
@@ -88,7 +88,7 @@ func main() {
 			return fmt.Sprintf(f, a/b)
 		}
 		peak := "—"
-		if p := med(k, "peak-heap-MiB"); p > 0 {
+		if p := med(k, "peak-live-MiB"); p > 0 {
 			peak = fmt.Sprintf("%.1f", p)
 		}
 		row := []string{k.bench, k.variant, fmt.Sprintf("%.0f", med(k, "ns/op")), fmt.Sprintf("%.0f", med(k, "B/op")),
