@@ -268,6 +268,23 @@ func misbehaving(t *testing.T, h http.HandlerFunc, opts ...bankhub.Option) *bank
 	return c
 }
 
+// hanging starts a server that accepts requests and never answers them
+// (until the test ends) and returns a client for it and the request count.
+func hanging(t *testing.T, opts ...bankhub.Option) (*bankhub.Client, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	release := make(chan struct{})
+	c := misbehaving(t, func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}, opts...)
+	t.Cleanup(func() { close(release) }) // before the server's Close, which waits for handlers
+	return c, &n
+}
+
 func TestFaultMatrixHTTP(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -275,16 +292,7 @@ func TestFaultMatrixHTTP(t *testing.T) {
 
 	t.Run("never answers: client timeout", func(t *testing.T) {
 		t.Parallel()
-		var n atomic.Int32
-		release := make(chan struct{})
-		c := misbehaving(t, func(w http.ResponseWriter, r *http.Request) {
-			n.Add(1)
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}, bankhub.WithHTTPClient(&http.Client{Timeout: 100 * time.Millisecond}))
-		t.Cleanup(func() { close(release) }) // before the server's Close, which waits for handlers
+		c, n := hanging(t, bankhub.WithHTTPClient(&http.Client{Timeout: 100 * time.Millisecond}))
 		_, err := c.MerchantConfig.Get(ctx)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "Client.Timeout")
@@ -292,16 +300,7 @@ func TestFaultMatrixHTTP(t *testing.T) {
 	})
 	t.Run("never answers: context deadline", func(t *testing.T) {
 		t.Parallel()
-		var n atomic.Int32
-		release := make(chan struct{})
-		c := misbehaving(t, func(w http.ResponseWriter, r *http.Request) {
-			n.Add(1)
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		})
-		t.Cleanup(func() { close(release) }) // before the server's Close, which waits for handlers
+		c, n := hanging(t)
 		dctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 		defer cancel()
 		start := time.Now()
@@ -312,16 +311,7 @@ func TestFaultMatrixHTTP(t *testing.T) {
 	})
 	t.Run("create times out: not resent", func(t *testing.T) {
 		t.Parallel()
-		var n atomic.Int32
-		release := make(chan struct{})
-		c := misbehaving(t, func(w http.ResponseWriter, r *http.Request) {
-			n.Add(1)
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}, bankhub.WithHTTPClient(&http.Client{Timeout: 100 * time.Millisecond}))
-		t.Cleanup(func() { close(release) }) // before the server's Close, which waits for handlers
+		c, n := hanging(t, bankhub.WithHTTPClient(&http.Client{Timeout: 100 * time.Millisecond}))
 		_, err := c.Companies.Create(ctx, &bankhub.CompanyCreateParams{FullName: "X", Status: bankhub.CompanyActive})
 		require.Error(t, err)
 		assert.Equal(t, int32(1), n.Load(), "the create may have arrived")
