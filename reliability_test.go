@@ -316,6 +316,23 @@ func TestFaultMatrixHTTP(t *testing.T) {
 		require.Error(t, err)
 		assert.Equal(t, int32(1), n.Load(), "the create may have arrived")
 	})
+	t.Run("429 with Retry-After as an HTTP date", func(t *testing.T) {
+		t.Parallel()
+		var n atomic.Int32
+		c := misbehaving(t, func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) == 1 {
+				w.Header().Set("Retry-After", time.Now().Add(2*time.Second).UTC().Format(http.TimeFormat))
+				w.WriteHeader(429)
+				return
+			}
+			io.WriteString(w, okBody)
+		})
+		start := time.Now()
+		_, err := c.MerchantConfig.Get(ctx)
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "the date is whole seconds: at least 1s away")
+		assert.Equal(t, int32(2), n.Load())
+	})
 	t.Run("slow body", func(t *testing.T) {
 		t.Parallel()
 		c := misbehaving(t, func(w http.ResponseWriter, r *http.Request) {
