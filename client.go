@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"runtime"
 	"strings"
@@ -330,6 +332,27 @@ func (c *Client) do(ctx context.Context, ep *endpoint, path, query string, in, o
 		}
 	}
 	return c.send(ctx, ep, path, query, body, "application/json", out)
+}
+
+// upload sends content as the single file field of a multipart/form-data
+// body. The body is built once, so a retry resends it whole.
+func (c *Client) upload(ctx context.Context, ep *endpoint, field, filename, contentType string, content []byte, out any) error {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	h := make(textproto.MIMEHeader, 2)
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, filename))
+	h.Set("Content-Type", contentType)
+	part, err := mw.CreatePart(h)
+	if err == nil {
+		_, err = part.Write(content)
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("bankhub: %s %s: building request: %w", ep.method, ep.pattern, err)
+	}
+	return c.send(ctx, ep, ep.pattern, "", body.Bytes(), mw.FormDataContentType(), out)
 }
 
 // send is the one request path every operation goes through.

@@ -1,13 +1,10 @@
 package bankhub
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"path"
 	"strings"
 )
@@ -143,25 +140,10 @@ func (s *MerchantConfigService) UploadLogo(ctx context.Context, filename string,
 		return "", paramErr(op, "logo", "file name "+quoteShort(filename)+" does not match its "+mime+" content")
 	}
 
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	h := make(textproto.MIMEHeader)
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="logo"; filename=%q`, filename))
-	h.Set("Content-Type", mime)
-	part, err := mw.CreatePart(h)
-	if err == nil {
-		_, err = part.Write(img)
-	}
-	if err == nil {
-		err = mw.Close()
-	}
-	if err != nil {
-		return "", fmt.Errorf("bankhub: %s: building request: %w", op, err)
-	}
 	var out dataEnvelope[struct {
 		LogoURL string `json:"logo_url"`
 	}]
-	if err := s.client.send(ctx, merchantLogoEndpoint, merchantLogoEndpoint.pattern, "", body.Bytes(), mw.FormDataContentType(), &out); err != nil {
+	if err := s.client.upload(ctx, merchantLogoEndpoint, "logo", filename, mime, img, &out); err != nil {
 		return "", err
 	}
 	return out.Data.LogoURL, nil
