@@ -87,7 +87,7 @@ type Server struct {
 	ipnURL       string
 	ipnKey       string
 	faults       map[string][]*Fault
-	requests     []Request
+	requests     []*Request
 	deliveries   []Delivery
 }
 
@@ -223,7 +223,11 @@ type Request struct {
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = *r
+	}
+	return out
 }
 
 // Count returns how many requests of op the server received.
@@ -349,15 +353,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	// Logged on arrival, so that a client that retried at once after a
 	// dropped connection finds both requests counted.
+	entry := &Request{Op: op, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, At: s.now()}
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Op: op, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, At: s.now()})
-	idx := len(s.requests) - 1
+	s.requests = append(s.requests, entry)
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		if idx < len(s.requests) {
-			s.requests[idx].Status = sw.status
-		}
+		entry.Status = sw.status // the entry itself: safe across ResetRequests
 		s.mu.Unlock()
 	}()
 	f := s.takeFault(op)
