@@ -456,3 +456,35 @@ func BenchmarkWebhookHandler(b *testing.B) {
 		run(b, rawHandler(func(ev *rawEvent) { seen += len(ev.XID) }))
 	})
 }
+
+// (e) the IPN handler with an in-memory dedupe store: every request is a
+// new transaction, so each one is claimed, handled and remembered.
+func BenchmarkIPNHandlerDedupe(b *testing.B) {
+	const apiKey = "ipn-bench-key"
+	prefix := []byte(`{"gateway":"MBBank","transaction_date":"2026-01-13 20:55:04","account_number":"0123456789","bank_account_xid":"587eabfb-f086-11f0-b16e-52c7e9b4f41b","va":null,"payment_code":"DH123456","content":"Thanh toan DH123456","transfer_type":"credit","amount":500000,"reference_code":"FT26013123456","accumulated":0,"transaction_id":"tx-`)
+	var seen int
+	h := bankhub.NewIPNHandler(apiKey, func(_ context.Context, n *bankhub.IPN) error {
+		seen += int(n.Amount)
+		return nil
+	}, bankhub.WithDedupe(bankhub.NewMemoryDedupe(0, 0)))
+	req, _ := http.NewRequest("POST", "/ipn", nil)
+	req.Header.Set("Authorization", "Apikey "+apiKey)
+	req.Header.Set("Content-Type", "application/json")
+	body := make([]byte, 0, len(prefix)+32)
+	rd := bytes.NewReader(nil)
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		body = append(strconv.AppendInt(append(body[:0], prefix...), int64(i), 10), `"}`...)
+		rd.Reset(body)
+		req.Body = io.NopCloser(rd)
+		clear(w.h)
+		w.code = 0
+		h.ServeHTTP(w, req)
+		if w.code != 0 && w.code != 200 {
+			b.Fatalf("status %d", w.code)
+		}
+	}
+}
