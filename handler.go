@@ -2,7 +2,6 @@ package bankhub
 
 import (
 	"bytes"
-	"container/list"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -11,7 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,26 +20,14 @@ var ErrUnverified = errors.New("bankhub: notification not verified")
 // DefaultMaxBodySize is the body limit of the notification handlers.
 const DefaultMaxBodySize = 1 << 20
 
-// DedupeStore remembers which notifications were handled, so that a
-// redelivery is acknowledged without running the handler's function again.
-// Keys are "event:<xid>" and "ipn:<transaction_id>".
-//
-// Claim must be atomic: of several concurrent claims of one key, exactly one
-// returns true. A delivery that finds the key claimed (handled, or being
-// handled right now) is acknowledged. When the function fails, the handler
-// calls Release so that the next delivery is processed.
-type DedupeStore interface {
-	Claim(ctx context.Context, key string) (claimed bool, err error)
-	Release(ctx context.Context, key string) error
-}
-
 // HandlerOption configures NewWebhookHandler and NewIPNHandler.
 type HandlerOption func(*handlerConfig)
 
 type handlerConfig struct {
 	maxBody int64
-	dedupe  DedupeStore
+	dedupe  dedupeRunner
 	logger  *slog.Logger
+	stats   *HandlerStats
 }
 
 // WithMaxBodySize sets the largest body accepted (DefaultMaxBodySize by
@@ -53,11 +40,57 @@ func WithMaxBodySize(n int64) HandlerOption {
 	}
 }
 
-// WithDedupe makes the handler skip notifications already handled, using
-// store (NewMemoryDedupe for one process; a shared store such as the
-// redisstore module's for several replicas).
+// WithDedupe makes each notification reach the function once, using store
+// (NewMemoryDedupe for one process; the redisstore module's for several
+// replicas; the same store as the Reconciler's). A notification already done
+// is answered 200 without calling the function. One being handled elsewhere
+// right now is waited for (WithDedupeWait): 200 once it is done, 409 if it is
+// still in progress when the wait ends, and processed here if the other
+// attempt failed or its process died (its lease lapsed). A failed or
+// panicking function frees the key, so the next delivery, or the
+// reconciler, processes it.
 func WithDedupe(store DedupeStore) HandlerOption {
-	return func(c *handlerConfig) { c.dedupe = store }
+	return func(c *handlerConfig) { c.dedupe.store = store }
+}
+
+// WithDedupeLease sets how long a claim lasts without renewal
+// (DefaultDedupeLease). The handler renews it while the function runs; after
+// a crash, the notification is processable again once it lapses.
+func WithDedupeLease(d time.Duration) HandlerOption {
+	return func(c *handlerConfig) {
+		if d > 0 {
+			c.dedupe.lease = d
+		}
+	}
+}
+
+// WithDedupeWait sets how long a delivery of a notification that is being
+// handled elsewhere waits for the outcome (DefaultDedupeWait; keep it under
+// SePay's 8 seconds). 0 or less answers 409 at once.
+func WithDedupeWait(d time.Duration) HandlerOption {
+	return func(c *handlerConfig) { c.dedupe.wait = max(d, 0) }
+}
+
+// WithHandlerStats makes the handler count what it does into s.
+func WithHandlerStats(s *HandlerStats) HandlerOption {
+	return func(c *handlerConfig) { c.stats = s }
+}
+
+// HandlerStats counts the deliveries a handler answered, by outcome. Read the
+// fields with Load; share one value between handlers to count them together.
+type HandlerStats struct {
+	// Handled: the function ran and returned nil (answered 200).
+	Handled atomic.Int64
+	// Duplicates: already done, acknowledged without calling the function.
+	Duplicates atomic.Int64
+	// Failed: the function failed or panicked (answered 500).
+	Failed atomic.Int64
+	// InProgress: still being handled elsewhere when the wait ended (409).
+	InProgress atomic.Int64
+	// StoreErrors: the dedupe store could not be asked (500).
+	StoreErrors atomic.Int64
+	// Rejected: wrong method, unverified, too large or unparsable.
+	Rejected atomic.Int64
 }
 
 // WithHandlerLogger logs rejected deliveries (Warn), failed functions (Error)
@@ -78,7 +111,8 @@ type handler[T any] struct {
 
 func newHandler[T any](kind string, verify func(http.Header) error, parse func([]byte) (*T, error),
 	key func(*T) string, fn func(context.Context, *T) error, opts []HandlerOption) http.Handler {
-	h := &handler[T]{kind: kind, verify: verify, parse: parse, key: key, fn: fn, cfg: handlerConfig{maxBody: DefaultMaxBodySize}}
+	h := &handler[T]{kind: kind, verify: verify, parse: parse, key: key, fn: fn, cfg: handlerConfig{maxBody: DefaultMaxBodySize,
+		dedupe: dedupeRunner{lease: DefaultDedupeLease, wait: DefaultDedupeWait, timeout: DefaultDedupeTimeout}}}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&h.cfg)
@@ -99,13 +133,13 @@ var (
 func (h *handler[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		h.answer(w, http.StatusMethodNotAllowed, nackBody)
+		h.reject(w, http.StatusMethodNotAllowed)
 		return
 	}
 	ctx := r.Context()
 	if err := h.verify(r.Header); err != nil {
 		h.log(ctx, slog.LevelWarn, "rejected", err)
-		h.answer(w, http.StatusUnauthorized, nackBody)
+		h.reject(w, http.StatusUnauthorized)
 		return
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
@@ -120,60 +154,57 @@ func (h *handler[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			h.log(ctx, slog.LevelWarn, "body too large", nil)
-			h.answer(w, http.StatusRequestEntityTooLarge, nackBody)
+			h.reject(w, http.StatusRequestEntityTooLarge)
 			return
 		}
 		h.log(ctx, slog.LevelWarn, "reading body", err)
-		h.answer(w, http.StatusBadRequest, nackBody)
+		h.reject(w, http.StatusBadRequest)
 		return
 	}
 	n, err := h.parse(buf.Bytes())
 	if err != nil {
 		h.log(ctx, slog.LevelWarn, "bad payload", err)
-		h.answer(w, http.StatusBadRequest, nackBody)
+		h.reject(w, http.StatusBadRequest)
 		return
 	}
 	key := h.key(n)
-	if h.cfg.dedupe != nil {
-		claimed, err := h.cfg.dedupe.Claim(ctx, key)
-		if err != nil {
-			h.log(ctx, slog.LevelError, "dedupe store", err)
-			h.answer(w, http.StatusInternalServerError, nackBody)
-			return
+	result, err := runDeduped(ctx, &h.cfg.dedupe, key, h.fn, n)
+	switch result {
+	case outcomeHandled:
+		if err != nil { // done, but the store did not record it
+			h.log(ctx, slog.LevelError, "dedupe store", err, slog.String("key", key))
 		}
-		if !claimed {
-			h.log(ctx, slog.LevelDebug, "duplicate acknowledged", nil, slog.String("key", key))
-			h.answer(w, http.StatusOK, ackBody)
-			return
-		}
-	}
-	if err := h.call(ctx, n, key); err != nil {
-		h.log(ctx, slog.LevelError, "handler function failed", err, slog.String("key", key))
+		h.count(func(s *HandlerStats) *atomic.Int64 { return &s.Handled })
+		h.answer(w, http.StatusOK, ackBody)
+	case outcomeDuplicate:
+		h.log(ctx, slog.LevelDebug, "duplicate acknowledged", nil, slog.String("key", key))
+		h.count(func(s *HandlerStats) *atomic.Int64 { return &s.Duplicates })
+		h.answer(w, http.StatusOK, ackBody)
+	case outcomeInProgress:
+		h.log(ctx, slog.LevelWarn, "still in progress elsewhere", err, slog.String("key", key))
+		h.count(func(s *HandlerStats) *atomic.Int64 { return &s.InProgress })
+		h.answer(w, http.StatusConflict, nackBody)
+	case outcomeStoreError:
+		h.log(ctx, slog.LevelError, "dedupe store", err, slog.String("key", key))
+		h.count(func(s *HandlerStats) *atomic.Int64 { return &s.StoreErrors })
 		h.answer(w, http.StatusInternalServerError, nackBody)
-		return
+	default:
+		h.log(ctx, slog.LevelError, "handler function failed", err, slog.String("key", key))
+		h.count(func(s *HandlerStats) *atomic.Int64 { return &s.Failed })
+		h.answer(w, http.StatusInternalServerError, nackBody)
 	}
-	h.answer(w, http.StatusOK, ackBody)
 }
 
-// call runs the user's function. If it fails or panics, the dedupe claim is
-// released so that a redelivery is processed.
-func (h *handler[T]) call(ctx context.Context, n *T, key string) (err error) {
-	done := false
-	defer func() {
-		if !done || err != nil {
-			if h.cfg.dedupe != nil {
-				// The request may be over; release on a context of our own.
-				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-				if rerr := h.cfg.dedupe.Release(rctx, key); rerr != nil {
-					h.log(ctx, slog.LevelError, "dedupe release", rerr, slog.String("key", key))
-				}
-				cancel()
-			}
-		}
-	}()
-	err = h.fn(ctx, n)
-	done = true
-	return err
+// reject answers a delivery that never reached the function.
+func (h *handler[T]) reject(w http.ResponseWriter, status int) {
+	h.count(func(s *HandlerStats) *atomic.Int64 { return &s.Rejected })
+	h.answer(w, status, nackBody)
+}
+
+func (h *handler[T]) count(field func(*HandlerStats) *atomic.Int64) {
+	if h.cfg.stats != nil {
+		field(h.cfg.stats).Add(1)
+	}
 }
 
 func (h *handler[T]) answer(w http.ResponseWriter, status int, body []byte) {
@@ -225,71 +256,4 @@ func newTestRequest(target, header, value string, payload any) (*http.Request, e
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(header, value)
 	return req, nil
-}
-
-// MemoryDedupe is an in-process DedupeStore bounded in size and age: it keeps
-// at most maxKeys keys, each for at most ttl, evicting the oldest first.
-type MemoryDedupe struct {
-	mu      sync.Mutex
-	maxKeys int
-	ttl     time.Duration
-	now     func() time.Time
-	order   *list.List // of *dedupeEntry, oldest first
-	keys    map[string]*list.Element
-}
-
-type dedupeEntry struct {
-	key string
-	at  time.Time
-}
-
-// NewMemoryDedupe returns a MemoryDedupe. SePay redelivers for up to 5 hours,
-// so a ttl of 24 hours and room for a day's notifications is a safe choice.
-// maxKeys <= 0 means 100,000; ttl <= 0 means 24 hours.
-func NewMemoryDedupe(maxKeys int, ttl time.Duration) *MemoryDedupe {
-	if maxKeys <= 0 {
-		maxKeys = 100_000
-	}
-	if ttl <= 0 {
-		ttl = 24 * time.Hour
-	}
-	return &MemoryDedupe{maxKeys: maxKeys, ttl: ttl, now: time.Now, order: list.New(), keys: map[string]*list.Element{}}
-}
-
-// Claim implements DedupeStore.
-func (m *MemoryDedupe) Claim(_ context.Context, key string) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := m.now()
-	for e := m.order.Front(); e != nil; e = m.order.Front() {
-		ent := e.Value.(*dedupeEntry)
-		if now.Sub(ent.at) < m.ttl && m.order.Len() < m.maxKeys {
-			break
-		}
-		m.order.Remove(e)
-		delete(m.keys, ent.key)
-	}
-	if _, ok := m.keys[key]; ok {
-		return false, nil
-	}
-	m.keys[key] = m.order.PushBack(&dedupeEntry{key: key, at: now})
-	return true, nil
-}
-
-// Release implements DedupeStore.
-func (m *MemoryDedupe) Release(_ context.Context, key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if e, ok := m.keys[key]; ok {
-		m.order.Remove(e)
-		delete(m.keys, key)
-	}
-	return nil
-}
-
-// Len returns the number of keys held.
-func (m *MemoryDedupe) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.order.Len()
 }

@@ -9,10 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -146,126 +144,6 @@ func TestHandlerUsesRequestContext(t *testing.T) {
 	req = req.WithContext(context.WithValue(req.Context(), key{}, "from-request"))
 	serve(h, req)
 	assert.Equal(t, "from-request", seen)
-}
-
-func TestDedupeRedeliveryReachesFunctionOnce(t *testing.T) {
-	t.Parallel()
-	var calls atomic.Int32
-	store := NewMemoryDedupe(100, time.Hour)
-	h := NewWebhookHandler(hookSecret, func(context.Context, *Event) error { calls.Add(1); return nil }, WithDedupe(store))
-	body := fixture(t, "docs/webhook-event.LINK_SESSION_COMPLETED.link.json")
-	for range 3 {
-		rec := serve(h, eventRequest(t, hookSecret, body))
-		assert.Equal(t, 200, rec.Code)
-		assert.JSONEq(t, `{"success":true}`, rec.Body.String())
-	}
-	assert.Equal(t, int32(1), calls.Load())
-	// Another event is not a duplicate.
-	serve(h, eventRequest(t, hookSecret, fixture(t, "docs/webhook-event.LINK_SESSION_COMPLETED.unlink.json")))
-	assert.Equal(t, int32(2), calls.Load())
-}
-
-func TestDedupeRacingDeliveries(t *testing.T) {
-	t.Parallel()
-	var calls atomic.Int32
-	release := make(chan struct{})
-	h := NewIPNHandler(ipnKey, func(context.Context, *IPN) error {
-		calls.Add(1)
-		<-release // hold the first delivery while the others arrive
-		return nil
-	}, WithDedupe(NewMemoryDedupe(0, 0)))
-	body := fixture(t, "ipn.en.json")
-	var wg sync.WaitGroup
-	codes := make(chan int, 10)
-	for range 10 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			codes <- serve(h, ipnRequest(t, ipnKey, body)).Code
-		}()
-	}
-	require.Eventually(t, func() bool { return calls.Load() == 1 }, 2*time.Second, time.Millisecond)
-	time.Sleep(20 * time.Millisecond)
-	close(release)
-	wg.Wait()
-	close(codes)
-	for c := range codes {
-		assert.Equal(t, 200, c)
-	}
-	assert.Equal(t, int32(1), calls.Load(), "ten racing deliveries reach the function once")
-}
-
-func TestDedupeFailedDeliveryIsProcessedAgain(t *testing.T) {
-	t.Parallel()
-	var calls atomic.Int32
-	h := NewIPNHandler(ipnKey, func(context.Context, *IPN) error {
-		if calls.Add(1) == 1 {
-			return errors.New("temporary")
-		}
-		return nil
-	}, WithDedupe(NewMemoryDedupe(10, time.Hour)))
-	body := fixture(t, "ipn.en.json")
-	assert.Equal(t, 500, serve(h, ipnRequest(t, ipnKey, body)).Code)
-	assert.Equal(t, 200, serve(h, ipnRequest(t, ipnKey, body)).Code)
-	assert.Equal(t, 200, serve(h, ipnRequest(t, ipnKey, body)).Code)
-	assert.Equal(t, int32(2), calls.Load(), "failed once, succeeded once, then deduplicated")
-}
-
-func TestDedupePanicReleasesKey(t *testing.T) {
-	t.Parallel()
-	store := NewMemoryDedupe(10, time.Hour)
-	var calls atomic.Int32
-	h := NewIPNHandler(ipnKey, func(context.Context, *IPN) error {
-		if calls.Add(1) == 1 {
-			panic("boom")
-		}
-		return nil
-	}, WithDedupe(store))
-	body := fixture(t, "ipn.en.json")
-	assert.Panics(t, func() { serve(h, ipnRequest(t, ipnKey, body)) })
-	assert.Equal(t, 0, store.Len())
-	assert.Equal(t, 200, serve(h, ipnRequest(t, ipnKey, body)).Code)
-	assert.Equal(t, int32(2), calls.Load())
-}
-
-type failingStore struct{}
-
-func (failingStore) Claim(context.Context, string) (bool, error) {
-	return false, errors.New("store down")
-}
-func (failingStore) Release(context.Context, string) error { return nil }
-
-func TestDedupeStoreErrorAnswers500(t *testing.T) {
-	t.Parallel()
-	var calls atomic.Int32
-	h := NewIPNHandler(ipnKey, func(context.Context, *IPN) error { calls.Add(1); return nil }, WithDedupe(failingStore{}))
-	assert.Equal(t, 500, serve(h, ipnRequest(t, ipnKey, fixture(t, "ipn.en.json"))).Code)
-	assert.Equal(t, int32(0), calls.Load())
-}
-
-func TestMemoryDedupeBounds(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	m := NewMemoryDedupe(3, time.Minute)
-	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	m.now = func() time.Time { return now }
-	for i := range 5 {
-		ok, err := m.Claim(ctx, fmt.Sprint(i))
-		require.NoError(t, err)
-		assert.True(t, ok)
-	}
-	assert.Equal(t, 3, m.Len(), "bounded in size")
-	ok, _ := m.Claim(ctx, "4")
-	assert.False(t, ok)
-	ok, _ = m.Claim(ctx, "0")
-	assert.True(t, ok, "the oldest keys were evicted")
-	now = now.Add(2 * time.Minute)
-	ok, _ = m.Claim(ctx, "4")
-	assert.True(t, ok, "bounded in age")
-	assert.Equal(t, 1, m.Len())
-	require.NoError(t, m.Release(ctx, "4"))
-	assert.Equal(t, 0, m.Len())
-	require.NoError(t, m.Release(ctx, "absent"))
 }
 
 func TestHandlerSecretsNeverLogged(t *testing.T) {

@@ -1,0 +1,431 @@
+package bankhub
+
+import (
+	"container/list"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DedupeState is what a DedupeStore knows of one notification key.
+type DedupeState int
+
+// The states of a key. A key that is absent, whose function failed, or whose
+// lease lapsed (its process died) is free: the next Claim acquires it.
+const (
+	// DedupeAcquired: the key was free and the caller now holds it under a
+	// lease; it must Complete or Release it.
+	DedupeAcquired DedupeState = iota + 1
+	// DedupeInProgress: another owner holds the key under a live lease.
+	DedupeInProgress
+	// DedupeDone: the function returned nil for this key within the
+	// store's retention window.
+	DedupeDone
+)
+
+// String returns "acquired", "in progress" or "done".
+func (s DedupeState) String() string {
+	switch s {
+	case DedupeAcquired:
+		return "acquired"
+	case DedupeInProgress:
+		return "in progress"
+	case DedupeDone:
+		return "done"
+	}
+	return "DedupeState(" + strconv.Itoa(int(s)) + ")"
+}
+
+// DedupeStore records which notifications were handled, so that each reaches
+// the merchant's function once however often, and by whichever path
+// (NewIPNHandler, NewWebhookHandler, NewReconciler), it arrives. Keys are
+// "ipn:<transaction_id>" and "event:<xid>".
+//
+// A key is in one of three states:
+//
+//   - free (absent, released after a failure, or its lease lapsed);
+//   - in progress, held by one owner under a short lease that the holder
+//     renews while the function runs: if the process dies, the lease lapses
+//     and the key is free again;
+//   - done, once the function returned nil; remembered for the store's
+//     retention window (at least 24 hours by default: SePay redelivers for
+//     up to 5 hours).
+//
+// Claim must be atomic: of concurrent claims of a free key exactly one
+// acquires it. Owners are opaque strings unique to each attempt; Renew and
+// Release act only for the owner that holds the key, so an attempt whose
+// lease lapsed cannot free a key that another attempt now holds. Complete
+// marks the key done whoever holds it (the work is done).
+//
+// The SDK bounds every call in time (DefaultDedupeTimeout) and never leaves a
+// key blocked on a store error: at worst a key stays in progress until its
+// lease lapses.
+type DedupeStore interface {
+	Claim(ctx context.Context, key, owner string, lease time.Duration) (DedupeState, error)
+	Renew(ctx context.Context, key, owner string, lease time.Duration) (held bool, err error)
+	Complete(ctx context.Context, key, owner string) error
+	Release(ctx context.Context, key, owner string) error
+}
+
+// Defaults of the dedupe protocol.
+const (
+	// DefaultDedupeLease is how long a claim lasts without renewal; the
+	// holder renews it every third of that while the function runs.
+	DefaultDedupeLease = 15 * time.Second
+	// DefaultDedupeWait is how long a redelivery of a key in progress waits
+	// for the outcome before it is answered 409: inside the 8 seconds SePay
+	// waits for an answer.
+	DefaultDedupeWait = 6 * time.Second
+	// DefaultDedupeTimeout bounds each call to the store.
+	DefaultDedupeTimeout = 2 * time.Second
+	// DefaultDedupeRetention is how long a done key is remembered.
+	DefaultDedupeRetention = 24 * time.Hour
+)
+
+// outcome is what became of one notification.
+type outcome int
+
+const (
+	outcomeHandled    outcome = iota // the function ran and returned nil
+	outcomeDuplicate                 // already done: not run again
+	outcomeFailed                    // the function failed or panicked
+	outcomeInProgress                // another owner still holds it
+	outcomeStoreError                // the store could not be asked
+)
+
+// dedupeRunner runs a function at most once per key across every process
+// sharing store. With a nil store it just runs the function.
+type dedupeRunner struct {
+	store   DedupeStore
+	lease   time.Duration
+	wait    time.Duration
+	timeout time.Duration
+}
+
+var (
+	ownerPrefix = func() string {
+		var b [8]byte
+		rand.Read(b[:])
+		return hex.EncodeToString(b[:]) + "-"
+	}()
+	ownerSeq atomic.Uint64
+)
+
+// newOwner returns an owner id unique to this attempt: a random per-process
+// prefix and a counter.
+func newOwner() string {
+	return ownerPrefix + strconv.FormatUint(ownerSeq.Add(1), 36)
+}
+
+// errPanic wraps a panic of the user's function.
+type errPanic struct{ v any }
+
+func (e errPanic) Error() string { return fmt.Sprintf("bankhub: function panicked: %v", e.v) }
+
+// localStore is implemented by stores that live and die with the process
+// and never block (MemoryDedupe): a claim of theirs cannot outlive its
+// holder, so the runner neither renews it nor bounds the calls.
+type localStore interface{ local() }
+
+// localLease is the lease of a claim in a local store: held until the
+// function returns, however long it runs.
+const localLease = 24 * time.Hour
+
+// runDeduped claims key, runs fn(ctx, v) while renewing the lease, and
+// records the outcome. A key in progress is polled until r.wait runs out.
+// The error is fn's (or the store's). It is generic rather than taking a
+// closure so that the hot path allocates nothing of its own.
+func runDeduped[T any](ctx context.Context, r *dedupeRunner, key string, fn func(context.Context, *T) error, v *T) (outcome, error) {
+	if r.store == nil {
+		if err := callSafely(ctx, fn, v); err != nil {
+			return outcomeFailed, err
+		}
+		return outcomeHandled, nil
+	}
+	_, local := r.store.(localStore)
+	lease := r.lease
+	if local {
+		lease = localLease
+	}
+	owner := newOwner()
+	var deadline time.Time
+	for poll := 25 * time.Millisecond; ; poll = min(2*poll, 250*time.Millisecond) {
+		state, err := r.claim(ctx, local, key, owner, lease)
+		if err != nil {
+			return outcomeStoreError, err
+		}
+		switch state {
+		case DedupeDone:
+			return outcomeDuplicate, nil
+		case DedupeAcquired:
+			return runHeld(ctx, r, local, key, owner, fn, v)
+		case DedupeInProgress:
+		default:
+			return outcomeStoreError, fmt.Errorf("bankhub: dedupe store answered %v", state)
+		}
+		if deadline.IsZero() {
+			deadline = time.Now().Add(r.wait)
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return outcomeInProgress, nil
+		}
+		t := time.NewTimer(min(poll, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return outcomeInProgress, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// bounded runs one store call under the store timeout, on a context that
+// the request's end does not cancel (an outcome is recorded even if the
+// caller went away). Local stores are called directly.
+func (r *dedupeRunner) bounded(ctx context.Context, local bool, call func(context.Context) error) error {
+	if local {
+		return call(ctx)
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
+	defer cancel()
+	return call(cctx)
+}
+
+func (r *dedupeRunner) claim(ctx context.Context, local bool, key, owner string, lease time.Duration) (DedupeState, error) {
+	if local {
+		return r.store.Claim(ctx, key, owner, lease)
+	}
+	cctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	return r.store.Claim(cctx, key, owner, lease)
+}
+
+// runHeld runs fn on a held key, renewing a shared store's lease until fn
+// returns, then completes or releases the key.
+func runHeld[T any](ctx context.Context, r *dedupeRunner, local bool, key, owner string, fn func(context.Context, *T) error, v *T) (outcome, error) {
+	var rn *renewer
+	if !local {
+		rn = r.renewEvery(context.WithoutCancel(ctx), key, owner)
+	}
+	err := callSafely(ctx, fn, v)
+	if rn != nil {
+		rn.stop()
+	}
+	if err != nil {
+		rerr := r.bounded(ctx, local, func(ctx context.Context) error { return r.store.Release(ctx, key, owner) })
+		if rerr != nil {
+			err = errors.Join(err, fmt.Errorf("releasing the claim (it lapses in %v): %w", r.lease, rerr))
+		}
+		return outcomeFailed, err
+	}
+	// The work is done: try hard to say so, since a key left in progress
+	// becomes free when its lease lapses and would be handled again.
+	var cerr error
+	for attempt := range 3 {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
+		}
+		if cerr = r.bounded(ctx, local, func(ctx context.Context) error { return r.store.Complete(ctx, key, owner) }); cerr == nil {
+			break
+		}
+	}
+	if cerr != nil {
+		return outcomeHandled, fmt.Errorf("bankhub: handled, but marking it done failed: %w", cerr)
+	}
+	return outcomeHandled, nil
+}
+
+// renewer renews a lease every third of its length until stopped.
+type renewer struct {
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool
+}
+
+func (r *dedupeRunner) renewEvery(ctx context.Context, key, owner string) *renewer {
+	rn := &renewer{}
+	every := r.lease / 3
+	var tick func()
+	tick = func() {
+		cctx, cancel := context.WithTimeout(ctx, r.timeout)
+		r.store.Renew(cctx, key, owner, r.lease) // a failed renewal is retried on the next tick
+		cancel()
+		rn.mu.Lock()
+		if !rn.stopped {
+			rn.timer.Reset(every)
+		}
+		rn.mu.Unlock()
+	}
+	rn.mu.Lock()
+	rn.timer = time.AfterFunc(every, tick)
+	rn.mu.Unlock()
+	return rn
+}
+
+func (rn *renewer) stop() {
+	rn.mu.Lock()
+	rn.stopped = true
+	rn.timer.Stop()
+	rn.mu.Unlock()
+}
+
+// callSafely runs fn, turning a panic into an error.
+func callSafely[T any](ctx context.Context, fn func(context.Context, *T) error, v *T) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = errPanic{p}
+		}
+	}()
+	return fn(ctx, v)
+}
+
+// MemoryDedupe is an in-process DedupeStore, bounded in size and age: done
+// keys are kept for the retention window, at most maxKeys of them, the
+// oldest forgotten first. A key that is held or done is always looked up
+// before anything is evicted, so a duplicate is recognised even at capacity.
+// It serves one process; several replicas need a shared store (the
+// redisstore module).
+type MemoryDedupe struct {
+	mu        sync.Mutex
+	maxKeys   int
+	retention time.Duration
+	now       func() time.Time
+	entries   map[string]*memEntry
+	done      *list.List // of *memEntry, oldest completion first
+}
+
+type memEntry struct {
+	key   string
+	owner string        // holder while in progress
+	until time.Time     // lease end, or retention end once done
+	done  *list.Element // nil while in progress
+}
+
+// NewMemoryDedupe returns a MemoryDedupe remembering up to maxKeys done keys
+// for retention each. maxKeys <= 0 means 100,000 (size it to a day's
+// notifications); retention <= 0 means DefaultDedupeRetention.
+func NewMemoryDedupe(maxKeys int, retention time.Duration) *MemoryDedupe {
+	if maxKeys <= 0 {
+		maxKeys = 100_000
+	}
+	if retention <= 0 {
+		retention = DefaultDedupeRetention
+	}
+	return &MemoryDedupe{maxKeys: maxKeys, retention: retention, now: time.Now,
+		entries: map[string]*memEntry{}, done: list.New()}
+}
+
+func (*MemoryDedupe) local() {}
+
+// Claim implements DedupeStore.
+func (m *MemoryDedupe) Claim(_ context.Context, key, owner string, lease time.Duration) (DedupeState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if e := m.entries[key]; e != nil {
+		switch {
+		case e.done != nil && now.Before(e.until):
+			return DedupeDone, nil
+		case e.done != nil: // retention over: forget it
+			m.remove(e)
+		case now.Before(e.until) && e.owner != owner:
+			return DedupeInProgress, nil
+		default: // lease lapsed (or a repeated claim of the holder)
+			e.owner, e.until = owner, now.Add(lease)
+			return DedupeAcquired, nil
+		}
+	}
+	m.evict(now)
+	m.entries[key] = &memEntry{key: key, owner: owner, until: now.Add(lease)}
+	return DedupeAcquired, nil
+}
+
+// Renew implements DedupeStore.
+func (m *MemoryDedupe) Renew(_ context.Context, key, owner string, lease time.Duration) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.entries[key]
+	if e == nil || e.done != nil || e.owner != owner {
+		return false, nil
+	}
+	e.until = m.now().Add(lease)
+	return true, nil
+}
+
+// Complete implements DedupeStore.
+func (m *MemoryDedupe) Complete(_ context.Context, key, _ string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	e := m.entries[key]
+	if e == nil {
+		m.evict(now)
+		e = &memEntry{key: key}
+		m.entries[key] = e
+	}
+	if e.done != nil {
+		m.done.MoveToBack(e.done)
+	} else {
+		e.done = m.done.PushBack(e)
+	}
+	e.owner, e.until = "", now.Add(m.retention)
+	return nil
+}
+
+// Release implements DedupeStore.
+func (m *MemoryDedupe) Release(_ context.Context, key, owner string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.entries[key]; e != nil && e.done == nil && e.owner == owner {
+		delete(m.entries, key)
+	}
+	return nil
+}
+
+// State returns the state of key: DedupeDone, DedupeInProgress, or 0 when it
+// is free.
+func (m *MemoryDedupe) State(key string) DedupeState {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.entries[key]
+	switch {
+	case e == nil || !m.now().Before(e.until):
+		return 0
+	case e.done != nil:
+		return DedupeDone
+	}
+	return DedupeInProgress
+}
+
+// Len returns the number of keys held (done or in progress).
+func (m *MemoryDedupe) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.entries)
+}
+
+// evict makes room for one key: expired done keys go first, then the
+// oldest done keys while the store is full. Call with m.mu held.
+func (m *MemoryDedupe) evict(now time.Time) {
+	for f := m.done.Front(); f != nil; f = m.done.Front() {
+		e := f.Value.(*memEntry)
+		if now.Before(e.until) && len(m.entries) < m.maxKeys {
+			return
+		}
+		m.remove(e)
+	}
+}
+
+func (m *MemoryDedupe) remove(e *memEntry) {
+	if e.done != nil {
+		m.done.Remove(e.done)
+	}
+	delete(m.entries, e.key)
+}
