@@ -108,7 +108,7 @@ func (s *BankAccountService) All(ctx context.Context, params *BankAccountListPar
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, p.Page, func(ctx context.Context, page int) (*Page[BankAccount], error) {
+	return paginate(ctx, p.Page, p.PerPage, true, func(b *BankAccount) string { return b.XID }, func(ctx context.Context, page int) (*Page[BankAccount], error) {
 		p.Page = page
 		return s.List(ctx, &p)
 	})

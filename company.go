@@ -254,7 +254,7 @@ func (s *CompanyService) All(ctx context.Context, params *CompanyListParams) ite
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, p.Page, func(ctx context.Context, page int) (*Page[Company], error) {
+	return paginate(ctx, p.Page, p.PerPage, p.SortCreatedAt != SortAsc, func(c *Company) string { return c.XID }, func(ctx context.Context, page int) (*Page[Company], error) {
 		p.Page = page
 		return s.List(ctx, &p)
 	})

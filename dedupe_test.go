@@ -216,7 +216,7 @@ func TestDedupePanicAnswers500AndFreesKey(t *testing.T) {
 // not a local store: the runner bounds and renews its calls as it does a
 // shared store's.
 type faultyStore struct {
-	m *MemoryDedupe
+	m                                 *MemoryDedupe
 	claimErr, releaseErr, completeErr error
 	completeFailures                  atomic.Int32 // fail this many Completes, then succeed
 	hangClaim                         bool

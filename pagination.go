@@ -3,6 +3,8 @@ package bankhub
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"iter"
 	"net/url"
 	"strconv"
@@ -90,44 +92,194 @@ func getPage[T any](ctx context.Context, c *Client, ep *endpoint, query string) 
 	return &Page[T]{Data: *env.Data, Meta: env.Meta}, nil
 }
 
+// ErrPagination is matched by the error that ends a walk (All) whose pages
+// contradict each other: a page other than the one asked for, has_more on
+// the last page, or pages that bring nothing new.
+var ErrPagination = errors.New("bankhub: inconsistent pagination")
+
+// maxStalls is how many pages in a row may bring nothing new before a walk
+// gives up: enough to step over a burst of new items, too few to loop.
+const maxStalls = 3
+
+// walk is the state of one All: where the next unseen item is, and the
+// keys of the last items yielded.
+type walk[T any] struct {
+	key    func(*T) string
+	front  bool // new items arrive at the front (newest first)
+	per    int  // page size
+	total  int  // total reported by the latest page
+	growth int  // how much the total grew between the last two pages
+	next   int  // position, in the list as the latest page showed it, of the first unseen item
+	anchor string
+	recent recentKeys
+	stalls int
+}
+
+// recentKeys remembers the last n keys added.
+type recentKeys struct {
+	ring []string
+	at   int
+	set  map[string]struct{}
+}
+
+func (r *recentKeys) has(k string) bool { _, ok := r.set[k]; return ok }
+
+func (r *recentKeys) add(k string) {
+	if old := r.ring[r.at]; old != "" {
+		delete(r.set, old)
+	}
+	r.ring[r.at] = k
+	r.set[k] = struct{}{}
+	r.at = (r.at + 1) % len(r.ring)
+}
+
 // paginate walks the pages from first on, calling fetch for each, and yields
-// every item. It holds one page at a time and stops at the first error
-// (yielded), when the server says there is no more (has_more false or the
-// last page reached), on an empty page, or when the page number the server
-// reports does not advance (a server that keeps answering the same page
-// cannot make it loop).
-func paginate[T any](ctx context.Context, first int, fetch func(ctx context.Context, page int) (*Page[T], error)) iter.Seq2[T, error] {
+// every item that existed when the walk began exactly once, holding one
+// page and the keys of the last two pages' worth of items at a time.
+//
+// Bank Hub pages by number and lists newest first, so items that arrive
+// mid-walk push older ones to later pages. The walk follows them: the
+// growth of meta.total says how far the list moved, the last item yielded
+// (the anchor) confirms where the walk stands, and none of the last
+// 2×per_page keys yielded is yielded again. front is false for an oldest-first order,
+// where new items arrive at the end and move nothing.
+//
+// The walk ends after the page the server calls last (has_more false, or no
+// meta), or on an empty page. It ends with an error matching ErrPagination
+// when the server answers another page than the one asked for (the page
+// asked for stands in when meta has no page number), when has_more is true
+// on the last page by page_count or total, or when maxStalls pages in a row
+// bring nothing new. It stops at the first error of fetch, which it yields.
+func paginate[T any](ctx context.Context, first, perPage int, front bool, key func(*T) string,
+	fetch func(ctx context.Context, page int) (*Page[T], error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
-		if first < 1 {
-			first = 1
-		}
-		prev := 0
-		for page := first; ; page++ {
+		w := &walk[T]{key: key, front: front, per: -1}
+		page := max(first, 1)
+		for {
 			p, err := fetch(ctx, page)
-			if err != nil {
-				var zero T
-				yield(zero, err)
-				return
-			}
-			if len(p.Data) == 0 {
-				return
-			}
-			if p.Meta.Page != 0 {
-				if p.Meta.Page <= prev {
-					return // the same page again: stop rather than loop
-				}
-				prev = p.Meta.Page
-			}
-			for _, item := range p.Data {
-				if !yield(item, nil) {
+			if err == nil {
+				var done bool
+				done, page, err = w.step(page, perPage, p, yield)
+				if done && err == nil {
 					return
 				}
 			}
-			if !p.Meta.HasMore || (p.Meta.TotalPages > 0 && p.Meta.Page >= p.Meta.TotalPages) {
+			if err != nil {
+				if !errors.Is(err, errStopped) {
+					var zero T
+					yield(zero, err)
+				}
 				return
 			}
 		}
 	}
+}
+
+// errStopped reports that the consumer stopped the walk.
+var errStopped = errors.New("stopped")
+
+// step yields the unseen items of one page and returns whether the walk is
+// over and, if not, the page to fetch next.
+func (w *walk[T]) step(page, perPage int, p *Page[T], yield func(T, error) bool) (done bool, next int, err error) {
+	m, data := p.Meta, p.Data
+	if m.Page != 0 && m.Page != page {
+		return true, 0, fmt.Errorf("%w: asked for page %d, the server answered page %d", ErrPagination, page, m.Page)
+	}
+	if w.per < 0 { // the first page fixes the page size and the start
+		switch {
+		case m.PerPage > 0:
+			w.per = m.PerPage
+		case perPage > 0:
+			w.per = perPage
+		default:
+			w.per = len(data)
+		}
+		if w.per == 0 {
+			return true, 0, nil
+		}
+		w.next, w.total = (page-1)*w.per, m.Total
+		w.recent = recentKeys{ring: make([]string, 2*w.per), set: make(map[string]struct{}, 2*w.per)}
+	} else {
+		w.growth = 0
+		if w.front && m.Total > 0 && w.total > 0 {
+			w.growth = m.Total - w.total
+			w.next += w.growth // items added (or removed) ahead of us
+		}
+		w.total = m.Total
+	}
+	start := (page - 1) * w.per
+	if w.next < start { // removals moved unseen items to an earlier page
+		w.next = max(w.next, 0)
+		return false, w.next/w.per + 1, w.stall(page)
+	}
+	i := w.next - start
+	if w.anchor != "" {
+		if j := w.indexOf(data, w.anchor); j >= 0 {
+			i = j + 1 // the anchor says where we are
+		} else if i <= len(data) {
+			i = 0 // the anchor is not where the counts put it: trust only the keys
+		}
+	}
+	if i > len(data) {
+		if len(data) < w.per {
+			return true, 0, nil // a short last page, entirely seen
+		}
+		// Items arrive faster than we page: jump to where the next unseen
+		// item will be if they keep coming at this rate (the anchor
+		// corrects an overshoot).
+		return false, (w.next+max(w.growth, 0))/w.per + 1, w.stall(page)
+	}
+	yielded := 0
+	for k := i; k < len(data); k++ {
+		id := w.key(&data[k])
+		if id != "" {
+			if w.recent.has(id) {
+				continue
+			}
+			w.recent.add(id)
+		}
+		yielded++
+		if !yield(data[k], nil) {
+			return true, 0, errStopped
+		}
+	}
+	if len(data) > 0 {
+		w.anchor = w.key(&data[len(data)-1])
+	}
+	w.next = start + len(data)
+	if yielded == 0 {
+		if err := w.stall(page); err != nil {
+			return true, 0, err
+		}
+	} else {
+		w.stalls = 0
+	}
+	switch {
+	case len(data) == 0 || !m.HasMore:
+		return true, 0, nil
+	case m.TotalPages > 0 && page >= m.TotalPages:
+		return true, 0, fmt.Errorf("%w: has_more is true on page %d of %d", ErrPagination, page, m.TotalPages)
+	case m.Total > 0 && w.next >= m.Total:
+		return true, 0, fmt.Errorf("%w: has_more is true after all %d items", ErrPagination, m.Total)
+	}
+	return false, w.next/w.per + 1, nil
+}
+
+func (w *walk[T]) stall(page int) error {
+	w.stalls++
+	if w.stalls > maxStalls {
+		return fmt.Errorf("%w: %d pages in a row up to page %d brought nothing new", ErrPagination, w.stalls, page)
+	}
+	return nil
+}
+
+func (w *walk[T]) indexOf(data []T, id string) int {
+	for k := range data {
+		if w.key(&data[k]) == id {
+			return k
+		}
+	}
+	return -1
 }
 
 // addPaging writes page and per_page to q when set.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -91,23 +92,39 @@ func TestAllStopConditions(t *testing.T) {
 		meta     func(page int, m map[string]any)
 		want     []string
 		requests int
+		err      string // "" for a clean end
 	}{
 		{"has_more false stops even if pages remain", func(page int, m map[string]any) {
 			if page == 2 {
 				m["has_more"] = false
 			}
-		}, wantXIDs(0, 10), 2},
-		{"last page reached stops even if has_more lies", func(page int, m map[string]any) {
+		}, wantXIDs(0, 10), 2, ""},
+		{"has_more true on the last page is an error", func(page int, m map[string]any) {
 			m["has_more"] = true
-		}, wantXIDs(0, 23), 5},
-		{"page number that does not advance", func(page int, m map[string]any) {
+		}, wantXIDs(0, 23), 5, "has_more is true on page 5 of 5"},
+		{"page_count 1 with has_more true is an error", func(page int, m map[string]any) {
+			m["page_count"] = 1
+			m["has_more"] = true
+		}, wantXIDs(0, 5), 1, "has_more is true on page 1 of 1"},
+		{"has_more true after the total is an error", func(page int, m map[string]any) {
+			m["has_more"] = true
+			m["total"] = 10
+			delete(m, "page_count")
+		}, wantXIDs(0, 10), 2, "has_more is true after all 10 items"},
+		{"page number that does not advance is an error", func(page int, m map[string]any) {
 			m["current_page"] = min(page, 2)
 			m["has_more"] = true
 			m["page_count"] = 99
-		}, wantXIDs(0, 10), 3},
+		}, wantXIDs(0, 10), 3, "asked for page 3, the server answered page 2"},
+		{"no page number: the page asked for stands in", func(page int, m map[string]any) {
+			delete(m, "current_page")
+		}, wantXIDs(0, 23), 5, ""},
+		{"page number 0: the page asked for stands in", func(page int, m map[string]any) {
+			m["current_page"] = 0
+		}, wantXIDs(0, 23), 5, ""},
 		{"no meta at all: one page", func(page int, m map[string]any) {
 			clear(m)
-		}, wantXIDs(0, 5), 1},
+		}, wantXIDs(0, 5), 1, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,7 +132,12 @@ func TestAllStopConditions(t *testing.T) {
 			api := setup(t)
 			api.handle("GET /v1/company", pagedCompanies(23, 5, tc.meta))
 			items, err := collect(t, api.client.Companies.All(context.Background(), &CompanyListParams{PerPage: 5}))
-			require.NoError(t, err)
+			if tc.err == "" {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, ErrPagination)
+				assert.ErrorContains(t, err, tc.err)
+			}
 			assert.Equal(t, tc.want, xids(items))
 			assert.Equal(t, tc.requests, api.requestsTo("GET /v1/company"))
 		})
@@ -146,9 +168,161 @@ func TestAllServerRepeatingSamePageForever(t *testing.T) {
 		writeJSON(w, 200, `{"data":[{"xid":"c000"}],"meta":{"current_page":1,"page_count":1000,"has_more":true}}`)
 	})
 	items, err := collect(t, api.client.Companies.All(context.Background(), nil))
-	require.NoError(t, err)
+	require.ErrorIs(t, err, ErrPagination)
+	assert.ErrorContains(t, err, "asked for page 2, the server answered page 1")
 	assert.Equal(t, []string{"c000"}, xids(items))
 	assert.Equal(t, 2, api.requestsTo("GET /v1/company"))
+}
+
+// Regression: a server that sends no page number, ignores ?page= and keeps
+// saying has_more made All loop forever.
+func TestAllNoPageNumberAndHasMoreForeverEnds(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	api.handle("GET /v1/company", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"data":[{"xid":"c000"},{"xid":"c001"}],"meta":{"per_page":2,"has_more":true}}`)
+	})
+	items, err := collect(t, api.client.Companies.All(context.Background(), nil))
+	require.ErrorIs(t, err, ErrPagination)
+	assert.ErrorContains(t, err, "brought nothing new")
+	assert.Equal(t, []string{"c000", "c001"}, xids(items))
+	assert.Equal(t, 1+maxStalls+1, api.requestsTo("GET /v1/company"))
+}
+
+// liveTransactions serves a newest-first transaction list to which n new
+// transactions are added before every request but the first (or as
+// addBefore says), like a busy account during a walk.
+type liveTransactions struct {
+	mu        sync.Mutex
+	ids       []string // newest first
+	amounts   map[string]int64
+	removed   map[string]bool
+	seq       int
+	requests  int
+	addBefore func(request int) int
+	remove    func(request int, ids []string) []string
+}
+
+func newLiveTransactions(existing int, addBefore func(request int) int) *liveTransactions {
+	l := &liveTransactions{amounts: map[string]int64{}, removed: map[string]bool{}, addBefore: addBefore}
+	l.add(existing)
+	return l
+}
+
+func (l *liveTransactions) add(n int) {
+	for range n {
+		id := fmt.Sprintf("tx%05d", l.seq)
+		l.amounts[id] = int64(1000 + l.seq)
+		l.seq++
+		l.ids = append([]string{id}, l.ids...)
+	}
+}
+
+func (l *liveTransactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.requests++
+	l.add(l.addBefore(l.requests))
+	if l.remove != nil {
+		l.ids = l.remove(l.requests, l.ids)
+	}
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
+	var data []string
+	for i := (page - 1) * per; i < min(page*per, len(l.ids)); i++ {
+		data = append(data, fmt.Sprintf(`{"transaction_id":%q,"amount":%d,"transfer_type":"in"}`, l.ids[i], l.amounts[l.ids[i]]))
+	}
+	pages := (len(l.ids) + per - 1) / per
+	writeJSON(w, 200, fmt.Sprintf(`{"data":[%s],"meta":{"page":%d,"per_page":%d,"total":%d,"total_pages":%d}}`,
+		strings.Join(data, ","), page, per, len(l.ids), pages))
+}
+
+// walkLive walks l and checks that every transaction that existed before
+// the walk was yielded exactly once.
+func walkLive(t *testing.T, l *liveTransactions, existing, perPage int) {
+	t.Helper()
+	api := setup(t)
+	api.handle("GET /v1/transaction", l.ServeHTTP)
+	counts := map[string]int{}
+	var total, want VND // over the transactions that existed before the walk
+	for tx, err := range api.client.Transactions.All(context.Background(), &TransactionListParams{PerPage: perPage}) {
+		require.NoError(t, err)
+		counts[tx.TransactionID]++
+		if n, _ := strconv.Atoi(strings.TrimPrefix(tx.TransactionID, "tx")); n < existing {
+			total += tx.Amount
+		}
+	}
+	for i := range existing {
+		id := fmt.Sprintf("tx%05d", i)
+		if l.removed[id] { // removed during the walk: at most once
+			assert.LessOrEqual(t, counts[id], 1, "transaction %s", id)
+		} else {
+			assert.Equal(t, 1, counts[id], "transaction %s", id)
+		}
+		want += VND(int64(counts[id]) * l.amounts[id])
+	}
+	for id, n := range counts {
+		assert.Equal(t, 1, n, "transaction %s yielded %d times", id, n)
+	}
+	assert.Equal(t, want, total, "the sum is exact")
+}
+
+// Regression: 200 transactions, 3 new ones before each page of 20: All
+// yielded 233 items, 33 of them twice.
+func TestAllLiveListNoDuplicates(t *testing.T) {
+	t.Parallel()
+	l := newLiveTransactions(200, func(request int) int {
+		if request == 1 {
+			return 0
+		}
+		return 3
+	})
+	walkLive(t, l, 200, 20)
+	// Request k sees 200+3(k-1) items; the oldest is on page k once
+	// 20k >= 200+3(k-1), at k = 12: one request a page, none repeated.
+	assert.Equal(t, 12, l.requests)
+}
+
+func TestAllLiveListBurstLargerThanTwoPages(t *testing.T) {
+	t.Parallel()
+	l := newLiveTransactions(100, func(request int) int {
+		if request == 3 {
+			return 57 // nearly three pages arrive at once
+		}
+		return 0
+	})
+	walkLive(t, l, 100, 20)
+}
+
+func TestAllLiveListEveryRequestAddsMoreThanAPage(t *testing.T) {
+	t.Parallel()
+	l := newLiveTransactions(60, func(request int) int {
+		if request == 1 {
+			return 0
+		}
+		return 25
+	})
+	walkLive(t, l, 60, 20)
+}
+
+func TestAllLiveListRemovalsAheadAndBehind(t *testing.T) {
+	t.Parallel()
+	l := newLiveTransactions(100, func(int) int { return 1 })
+	l.remove = func(request int, ids []string) []string {
+		if request != 3 {
+			return ids
+		}
+		// One already yielded (near the front) and one not yet reached.
+		out := make([]string, 0, len(ids))
+		for _, id := range ids {
+			if id != "tx00090" && id != "tx00010" {
+				out = append(out, id)
+			}
+		}
+		l.removed["tx00090"], l.removed["tx00010"] = true, true
+		return out
+	}
+	walkLive(t, l, 100, 20)
 }
 
 func TestAllYieldsFirstErrorAndStops(t *testing.T) {

@@ -171,7 +171,7 @@ func (s *TransactionService) All(ctx context.Context, params *TransactionListPar
 	if params != nil {
 		p = *params
 	}
-	return paginate(ctx, p.Page, func(ctx context.Context, page int) (*Page[Transaction], error) {
+	return paginate(ctx, p.Page, p.PerPage, true, func(t *Transaction) string { return t.TransactionID }, func(ctx context.Context, page int) (*Page[Transaction], error) {
 		p.Page = page
 		return s.List(ctx, &p)
 	})

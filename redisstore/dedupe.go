@@ -4,13 +4,18 @@ import (
 	"context"
 	"time"
 
+	"github.com/bankhub-go/bankhub"
 	"github.com/redis/go-redis/v9"
 )
 
 // Dedupe is a bankhub.DedupeStore shared through Redis: a notification
-// delivered to any replica reaches the handler's function once across all
-// of them. A claim is a SET NX with a TTL; a failed function releases it
-// (DEL) so that the redelivery is processed.
+// delivered to any replica, or found by any replica's reconciler, reaches the
+// merchant's function once across all of them.
+//
+// A key is one Redis string: "p:<owner>" with the lease as its TTL while in
+// progress (so a claim of a process that died lapses by itself), and "d"
+// with the retention as its TTL once done. Each transition is one Lua
+// script, so it is atomic however many replicas race.
 type Dedupe struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -20,8 +25,10 @@ type Dedupe struct {
 // DedupeOption configures a Dedupe.
 type DedupeOption func(*Dedupe)
 
-// WithTTL sets how long a handled notification is remembered (default 24h;
-// SePay redelivers for up to 5 hours).
+// WithTTL sets how long a handled notification is remembered (default
+// bankhub.DefaultDedupeRetention, 24h; SePay redelivers for up to 5 hours
+// and the reconciler looks back 24 hours by default: keep this at least as
+// long as the reconciler's window).
 func WithTTL(d time.Duration) DedupeOption {
 	return func(s *Dedupe) {
 		if d > 0 {
@@ -35,7 +42,7 @@ func WithPrefix(p string) DedupeOption { return func(s *Dedupe) { s.prefix = p }
 
 // NewDedupe returns a Dedupe on rdb.
 func NewDedupe(rdb redis.UniversalClient, opts ...DedupeOption) *Dedupe {
-	s := &Dedupe{rdb: rdb, prefix: "bankhub:dedupe:", ttl: 24 * time.Hour}
+	s := &Dedupe{rdb: rdb, prefix: "bankhub:dedupe:", ttl: bankhub.DefaultDedupeRetention}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(s)
@@ -44,12 +51,52 @@ func NewDedupe(rdb redis.UniversalClient, opts ...DedupeOption) *Dedupe {
 	return s
 }
 
+var (
+	// claimScript: done → 2; held by another → 1; else take it → 0.
+	claimScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v == 'd' then return 2 end
+if v and v ~= ARGV[1] then return 1 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 0`)
+	// ownedScript runs ARGV[2] ("pexpire" or "del") only for the holder.
+	renewScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`)
+	releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`)
+)
+
+func ms(d time.Duration) int64 { return max(d.Milliseconds(), 1) }
+
 // Claim implements bankhub.DedupeStore.
-func (s *Dedupe) Claim(ctx context.Context, key string) (bool, error) {
-	return s.rdb.SetNX(ctx, s.prefix+key, time.Now().Unix(), s.ttl).Result()
+func (s *Dedupe) Claim(ctx context.Context, key, owner string, lease time.Duration) (bankhub.DedupeState, error) {
+	n, err := claimScript.Run(ctx, s.rdb, []string{s.prefix + key}, "p:"+owner, ms(lease)).Int()
+	if err != nil {
+		return 0, err
+	}
+	switch n {
+	case 0:
+		return bankhub.DedupeAcquired, nil
+	case 1:
+		return bankhub.DedupeInProgress, nil
+	}
+	return bankhub.DedupeDone, nil
+}
+
+// Renew implements bankhub.DedupeStore.
+func (s *Dedupe) Renew(ctx context.Context, key, owner string, lease time.Duration) (bool, error) {
+	n, err := renewScript.Run(ctx, s.rdb, []string{s.prefix + key}, "p:"+owner, ms(lease)).Int()
+	return n == 1, err
+}
+
+// Complete implements bankhub.DedupeStore.
+func (s *Dedupe) Complete(ctx context.Context, key, _ string) error {
+	return s.rdb.Set(ctx, s.prefix+key, "d", s.ttl).Err()
 }
 
 // Release implements bankhub.DedupeStore.
-func (s *Dedupe) Release(ctx context.Context, key string) error {
-	return s.rdb.Del(ctx, s.prefix+key).Err()
+func (s *Dedupe) Release(ctx context.Context, key, owner string) error {
+	return releaseScript.Run(ctx, s.rdb, []string{s.prefix + key}, "p:"+owner).Err()
 }
