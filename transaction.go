@@ -33,6 +33,33 @@ type Transaction struct {
 	WebhookSuccess Bool `json:"webhook_success"`
 }
 
+// IPN returns the notification SePay sends for t, with the IPN's names for
+// the same facts (content, reference_code, gateway, credit/debit), so that
+// one function can handle a transaction whether it came by IPN or from the
+// Reconciler. Accumulated is 0, as in every IPN today.
+func (t Transaction) IPN() *IPN {
+	n := &IPN{
+		Gateway:         t.BrandName,
+		TransactionDate: t.TransactionDate,
+		AccountNumber:   t.AccountNumber,
+		BankAccountXID:  t.BankAccountXID,
+		VA:              t.VA,
+		PaymentCode:     t.PaymentCode,
+		Content:         t.TransactionContent,
+		TransferType:    t.TransferType,
+		Amount:          t.Amount,
+		ReferenceCode:   t.ReferenceNumber,
+		TransactionID:   t.TransactionID,
+	}
+	switch t.TransferType {
+	case TransferIn:
+		n.TransferType = TransferCredit
+	case TransferOut:
+		n.TransferType = TransferDebit
+	}
+	return n
+}
+
 // TransactionListParams filters Transactions.List. Zero fields are not sent.
 type TransactionListParams struct {
 	CompanyXID     string

@@ -395,6 +395,9 @@ func paging(w http.ResponseWriter, q url.Values) (page, perPage int, ok bool) {
 // wirePage renders one page of items. Call with s.mu held.
 func wirePage[T any](items []T, page, perPage int, wire func(T) map[string]any) []any {
 	data := []any{}
+	if page > len(items)/perPage+1 { // past the end (and no overflow below)
+		return data
+	}
 	for i := (page - 1) * perPage; i < min(page*perPage, len(items)); i++ {
 		data = append(data, wire(items[i]))
 	}
@@ -771,7 +774,7 @@ func (s *Server) transactionCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := s.SimulateTransfer(r.Context(), TransferParams{
 		BankAccountXID: in.BankAccountXID, Amount: amount, Content: in.TransactionContent,
-		Out: in.TransferType == "out" || in.TransferType == "debit",
+		TransferType: bankhub.TransferType(in.TransferType),
 	})
 	if err != nil {
 		notFound(w, "Bank account", false)

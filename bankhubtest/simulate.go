@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -131,17 +132,7 @@ type LinkParams struct {
 	AccountType       bankhub.AccountType
 }
 
-// ErrLinkToken is returned by the simulations for a link token that is
-// unknown, revoked, expired, or of the other purpose.
-var ErrLinkToken = errors.New("bankhubtest: link token cannot be used")
-
-// SimulateLink plays a user completing the hosted link of linkToken (the
-// token value): a session goes through the link states, a bank account
-// appears, and the webhook events of a successful link are delivered
-// (LINK_SESSION_INITIALIZED, three LINK_SESSION_STATE_CHANGED,
-// BANK_ACCOUNT_LINKED, LINK_SESSION_COMPLETED). It returns the new bank
-// account's xid.
-func (s *Server) SimulateLink(ctx context.Context, linkToken string, p LinkParams) (string, error) {
+func (p LinkParams) withDefaults() LinkParams {
 	if p.BrandName == "" {
 		p.BrandName = "MBBank"
 	}
@@ -154,6 +145,21 @@ func (s *Server) SimulateLink(ctx context.Context, linkToken string, p LinkParam
 	if p.AccountType == "" {
 		p.AccountType = bankhub.AccountIndividual
 	}
+	return p
+}
+
+// ErrLinkToken is returned by the simulations for a link token that is
+// unknown, revoked, expired, or of the other purpose.
+var ErrLinkToken = errors.New("bankhubtest: link token cannot be used")
+
+// SimulateLink plays a user completing the hosted link of linkToken (the
+// token value): a session goes through the link states, a bank account
+// appears, and the webhook events of a successful link are delivered
+// (LINK_SESSION_INITIALIZED, three LINK_SESSION_STATE_CHANGED,
+// BANK_ACCOUNT_LINKED, LINK_SESSION_COMPLETED). It returns the new bank
+// account's xid.
+func (s *Server) SimulateLink(ctx context.Context, linkToken string, p LinkParams) (string, error) {
+	p = p.withDefaults()
 	s.mu.Lock()
 	lt, err := s.usableLinkToken(linkToken, "LINK_BANK_ACCOUNT")
 	if err != nil {
@@ -267,8 +273,15 @@ type TransferParams struct {
 	BankAccountXID string
 	Amount         bankhub.VND
 	Content        string
-	// Out makes it money out (debit); the default is money in.
-	Out bool
+	// TransferType is bankhub.TransferIn (the default; TransferCredit too)
+	// or bankhub.TransferOut (TransferDebit too).
+	TransferType bankhub.TransferType
+	// Date is when the bank booked it (default: the server's clock). Lists
+	// are ordered by it, newest first, so an older date lands mid-list, as
+	// a late booking does.
+	Date time.Time
+	// ReferenceCode is the bank's reference (default: a fresh FT number).
+	ReferenceCode string
 }
 
 // ErrNoBankAccount is returned by SimulateTransfer for an unknown or
@@ -276,13 +289,27 @@ type TransferParams struct {
 var ErrNoBankAccount = errors.New("bankhubtest: no such linked bank account")
 
 // SimulateTransfer records a transaction on a linked account, as if money
-// moved at the bank, and delivers an IPN to the URL given with WithIPN when
-// the account's company is Active and its transaction_amount is above zero or
-// Unlimited (as SePay does). The payment code is extracted from the content
+// moved at the bank, and delivers an IPN to the URL given with WithIPN or
+// SetIPN when the account's company is Active and its transaction_amount is
+// above zero or Unlimited and the content passes the merchant's keyword
+// whitelist (as SePay does). The payment code is extracted from the content
 // with the company's settings.
+//
+// The delivery is synchronous: SimulateTransfer returns after the merchant
+// answered (or every retry failed), and the transaction's WebhookSuccess
+// says whether the answer was 2xx. As SePay does, only a failure to connect
+// is retried; an answer, 500 included, is final.
 func (s *Server) SimulateTransfer(ctx context.Context, p TransferParams) (*bankhub.Transaction, error) {
 	if p.Amount <= 0 {
 		return nil, errors.New("bankhubtest: amount must be greater than 0")
+	}
+	var out bool
+	switch p.TransferType {
+	case "", bankhub.TransferIn, bankhub.TransferCredit:
+	case bankhub.TransferOut, bankhub.TransferDebit:
+		out = true
+	default:
+		return nil, fmt.Errorf("bankhubtest: transfer type %q is not in, out, credit or debit", p.TransferType)
 	}
 	s.mu.Lock()
 	ba := s.findBankAccount(p.BankAccountXID)
@@ -291,20 +318,28 @@ func (s *Server) SimulateTransfer(ctx context.Context, p TransferParams) (*bankh
 		return nil, ErrNoBankAccount
 	}
 	c := s.findCompany(ba.companyXID)
-	now := s.now()
+	date := p.Date
+	if date.IsZero() {
+		date = s.now()
+	}
+	ref := p.ReferenceCode
+	if ref == "" {
+		ref = fmt.Sprintf("FT%s%06d", date.In(bankhub.VietnamZone).Format("060102"), refSeq.Add(1))
+	}
 	t := &transaction{
 		id: newXID(), bankAccountXID: ba.xid, companyXID: ba.companyXID, brandName: ba.brandName, number: ba.number,
-		reference:    fmt.Sprintf("FT%s%06d", now.In(bankhub.VietnamZone).Format("060102"), refSeq.Add(1)),
-		transferType: "in", content: p.Content, amount: int64(p.Amount), date: now,
+		reference: ref, transferType: "in", content: p.Content, amount: int64(p.Amount), date: date,
 	}
-	if p.Out {
+	if out {
 		t.transferType = "out"
 	}
 	if c != nil {
 		t.paymentCode = paymentCode(c, p.Content)
 	}
-	s.transactions = append(s.transactions, t)
-	ba.lastTransaction = now
+	s.addTransaction(t)
+	if date.After(ba.lastTransaction) {
+		ba.lastTransaction = date
+	}
 	notify := c != nil && c.notifies() && s.ipnURL != "" && s.keywordsMatch(p.Content)
 	ipnURL, ipnKey := s.ipnURL, s.ipnKey
 	s.mu.Unlock()
@@ -313,7 +348,7 @@ func (s *Server) SimulateTransfer(ctx context.Context, p TransferParams) (*bankh
 		ipn := map[string]any{
 			"gateway": t.brandName, "transaction_date": wireTime(t.date), "account_number": t.number,
 			"bank_account_xid": t.bankAccountXID, "va": nil, "payment_code": nilIfEmpty(t.paymentCode),
-			"content": t.content, "transfer_type": map[bool]string{true: "debit", false: "credit"}[p.Out],
+			"content": t.content, "transfer_type": map[bool]string{true: "debit", false: "credit"}[out],
 			"amount": t.amount, "reference_code": t.reference, "accumulated": 0, "transaction_id": t.id,
 		}
 		body, _ := json.Marshal(ipn)
@@ -323,14 +358,51 @@ func (s *Server) SimulateTransfer(ctx context.Context, p TransferParams) (*bankh
 		s.mu.Unlock()
 	}
 	s.mu.Lock()
-	out := t.wire()
+	wire := t.wire()
 	s.mu.Unlock()
-	b, _ := json.Marshal(out)
+	b, _ := json.Marshal(wire)
 	var tx bankhub.Transaction
 	if err := json.Unmarshal(b, &tx); err != nil {
 		return nil, err
 	}
 	return &tx, nil
+}
+
+// addTransaction keeps s.transactions ordered by date, oldest first; a
+// transaction booked with the same date as others goes after them. Call
+// with s.mu held.
+func (s *Server) addTransaction(t *transaction) {
+	i := len(s.transactions)
+	for i > 0 && s.transactions[i-1].date.After(t.date) {
+		i--
+	}
+	s.transactions = slices.Insert(s.transactions, i, t)
+}
+
+// SetIPN sets (or, with an empty url, removes) the merchant's IPN URL and
+// API key, as WithIPN does at construction.
+func (s *Server) SetIPN(url, apiKey string) {
+	s.mu.Lock()
+	s.ipnURL, s.ipnKey = url, apiKey
+	s.mu.Unlock()
+}
+
+// AddBankAccount adds a linked, active bank account to a company directly
+// (seed data: no link token, no events) and returns its xid. Zero fields
+// of p take the sandbox's MBBank test account.
+func (s *Server) AddBankAccount(companyXID string, p LinkParams) (string, error) {
+	p = p.withDefaults()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.findCompany(companyXID) == nil {
+		return "", fmt.Errorf("bankhubtest: no company %s", companyXID)
+	}
+	now := s.now()
+	ba := &bankAccount{xid: newXID(), companyXID: companyXID, brandName: p.BrandName, holderName: p.AccountHolderName,
+		number: p.AccountNumber, accountType: string(p.AccountType), identification: "001234567890", phone: "0000000001",
+		active: true, createdAt: now, updatedAt: now}
+	s.bankAccounts = append(s.bankAccounts, ba)
+	return ba.xid, nil
 }
 
 // keywordsMatch applies the merchant's keyword whitelist. Call with s.mu held.

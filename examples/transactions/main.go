@@ -91,11 +91,15 @@ func seed(ctx context.Context, client *bankhub.Client, fake *bankhubtest.Server)
 		return err
 	}
 	for i := range 45 {
+		direction := bankhub.TransferIn
+		if i%5 == 4 {
+			direction = bankhub.TransferOut // every fifth is money out
+		}
 		_, err := fake.SimulateTransfer(ctx, bankhubtest.TransferParams{
 			BankAccountXID: account,
 			Amount:         bankhub.VND(10_000 * (i + 1)),
 			Content:        fmt.Sprintf("Thanh toan don hang DH%06d", 100000+i),
-			Out:            i%5 == 4,
+			TransferType:   direction,
 		})
 		if err != nil {
 			return err

@@ -1,0 +1,415 @@
+package bankhub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A Reconciler hands the merchant's function every recent transaction that
+// has not been handled yet: the ones whose IPN never came, failed, or died
+// with its process. SePay redelivers an IPN only when it cannot connect, so
+// an IPN answered 500, or cut off by a crash, is otherwise lost.
+//
+// Give it the same function and the same DedupeStore as NewIPNHandler: each
+// transaction then reaches the function once, whichever path it came by
+// (the key is "ipn:" + TransactionID on both).
+//
+// A pass walks the transactions newest first, back to the window (24 hours
+// by default, SePay redelivers for 5), and claims each one in the store:
+// done ones are skipped, ones in progress elsewhere are left for the next
+// pass, the others are handed to the function as Transaction.IPN. After a
+// pass in which everything was settled, the next one stops at the newest
+// transaction it settled, so a quiet pass costs one request and catching up
+// N transactions about N/per_page + 1; once an hour (WithReconcileFullEvery)
+// a pass walks the whole window again, for transactions booked late with an
+// older date.
+//
+// With several replicas, give each a ReconcileLock (the redisstore module's
+// NewReconcileLock): one replica reconciles at a time, and when it dies
+// another takes over once the lock's lease lapses.
+type Reconciler struct {
+	client    *Client
+	fn        func(context.Context, *IPN) error
+	runner    dedupeRunner
+	window    time.Duration
+	interval  time.Duration
+	fullEvery time.Duration
+	perPage   int
+	filter    TransactionListParams
+	lock      ReconcileLock
+	logger    *slog.Logger
+	now       func() time.Time
+
+	mu         sync.Mutex // one pass at a time
+	checkpoint string     // newest transaction with everything older settled
+	lastFull   time.Time
+	stats      ReconcileStats
+}
+
+// ReconcileLock lets one of several replicas reconcile at a time.
+type ReconcileLock interface {
+	// Acquire takes the lock if it is free, or extends it if this holder
+	// has it, and reports whether this holder has it now.
+	Acquire(ctx context.Context) (bool, error)
+	// Release gives the lock up if this holder has it.
+	Release(ctx context.Context) error
+}
+
+// ReconcilerOption configures NewReconciler.
+type ReconcilerOption func(*Reconciler)
+
+// WithReconcileDedupe sets the store that records handled transactions: the
+// same one the IPN handler uses (WithDedupe). Required.
+func WithReconcileDedupe(store DedupeStore) ReconcilerOption {
+	return func(r *Reconciler) { r.runner.store = store }
+}
+
+// WithReconcileWindow sets how far back a pass looks (default 24 hours).
+// Keep the dedupe store's retention at least this long.
+func WithReconcileWindow(d time.Duration) ReconcilerOption {
+	return func(r *Reconciler) {
+		if d > 0 {
+			r.window = d
+		}
+	}
+}
+
+// WithReconcileInterval sets the time between two passes of Run (default
+// one minute).
+func WithReconcileInterval(d time.Duration) ReconcilerOption {
+	return func(r *Reconciler) {
+		if d > 0 {
+			r.interval = d
+		}
+	}
+}
+
+// WithReconcileFullEvery sets how often a pass walks the whole window
+// instead of stopping where the last settled pass began (default one hour).
+func WithReconcileFullEvery(d time.Duration) ReconcilerOption {
+	return func(r *Reconciler) {
+		if d > 0 {
+			r.fullEvery = d
+		}
+	}
+}
+
+// WithReconcileFilter restricts the transactions reconciled, e.g. to one
+// company or to TransferIn. Its Page, PerPage and date fields are ignored:
+// the window decides the dates.
+func WithReconcileFilter(p TransactionListParams) ReconcilerOption {
+	return func(r *Reconciler) {
+		p.Page, p.PerPage = 0, 0
+		p.TransactionDate, p.StartTransactionDate, p.EndTransactionDate = Date{}, Date{}, Date{}
+		r.filter = p
+	}
+}
+
+// WithReconcilePerPage sets the page size of the walk (default 100).
+func WithReconcilePerPage(n int) ReconcilerOption {
+	return func(r *Reconciler) {
+		if n > 0 {
+			r.perPage = min(n, 100)
+		}
+	}
+}
+
+// WithReconcileLock makes the reconciler pass only while it holds lock.
+func WithReconcileLock(lock ReconcileLock) ReconcilerOption {
+	return func(r *Reconciler) { r.lock = lock }
+}
+
+// WithReconcileLogger logs each pass that found work (Info), quiet passes
+// (Debug) and failures (Error). Secrets and bodies are never logged.
+func WithReconcileLogger(l *slog.Logger) ReconcilerOption {
+	return func(r *Reconciler) { r.logger = l }
+}
+
+// WithReconcileLease sets how long the reconciler's claim of a transaction
+// lasts without renewal (DefaultDedupeLease); it is renewed while the
+// function runs.
+func WithReconcileLease(d time.Duration) ReconcilerOption {
+	return func(r *Reconciler) {
+		if d > 0 {
+			r.runner.lease = d
+		}
+	}
+}
+
+// NewReconciler returns a Reconciler that hands fn, through client, every
+// transaction the IPN handler has not handled. Passes fail until a store is
+// given with WithReconcileDedupe.
+func NewReconciler(client *Client, fn func(context.Context, *IPN) error, opts ...ReconcilerOption) *Reconciler {
+	r := &Reconciler{client: client, fn: fn, window: 24 * time.Hour, interval: time.Minute, fullEvery: time.Hour,
+		perPage: 100, now: time.Now,
+		runner: dedupeRunner{lease: DefaultDedupeLease, timeout: DefaultDedupeTimeout}}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(r)
+		}
+	}
+	return r
+}
+
+// ReconcileResult says what one pass did.
+type ReconcileResult struct {
+	// Skipped is true when another replica holds the lock: nothing was done.
+	Skipped bool
+	// Full is true when the pass walked the whole window.
+	Full bool
+	// Requests is the number of list pages fetched.
+	Requests int
+	// Checked is the number of transactions looked at.
+	Checked int
+	// Handled is the number handed to the function, which returned nil.
+	Handled int
+	// Duplicates is the number already done (by IPN or an earlier pass).
+	Duplicates int
+	// InProgress is the number being handled elsewhere, left for the next pass.
+	InProgress int
+	// Failed is the number whose function failed (or whose claim could not
+	// be made), left for the next pass.
+	Failed int
+}
+
+// ReconcileStats adds up every pass of a Reconciler.
+type ReconcileStats struct {
+	Passes, Skipped, Requests, Checked, Handled, Duplicates, InProgress, Failed int64
+}
+
+// ErrNoDedupe is returned by a Reconciler without WithReconcileDedupe: it
+// cannot tell handled transactions from the others.
+var ErrNoDedupe = errors.New("bankhub: reconciler needs WithReconcileDedupe (the store the IPN handler uses)")
+
+var errLockLost = errors.New("bankhub: reconcile lock lost mid-pass; another replica goes on")
+
+// Stats returns the totals of every pass so far.
+func (r *Reconciler) Stats() ReconcileStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stats
+}
+
+// Once makes one pass. The error is the first that stopped the walk (a
+// failed list request, a lost lock, ctx); failures of the function are
+// counted in the result, not returned, and retried on the next pass.
+func (r *Reconciler) Once(ctx context.Context) (ReconcileResult, error) {
+	var res ReconcileResult
+	if r.runner.store == nil {
+		return res, ErrNoDedupe
+	}
+	if r.client == nil || r.fn == nil {
+		return res, errors.New("bankhub: NewReconciler: client and function are required")
+	}
+	if r.lock != nil {
+		held, err := r.lock.Acquire(ctx)
+		if err != nil {
+			return res, fmt.Errorf("bankhub: reconcile lock: %w", err)
+		}
+		if !held {
+			res.Skipped = true
+			r.record(&res)
+			return res, nil
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var lost *atomic.Bool
+	if r.lock != nil {
+		var stop func()
+		lost, stop = r.holdLock(ctx)
+		defer stop()
+	}
+	err := r.pass(ctx, &res, lost)
+	r.stats.Passes++
+	r.addStats(&res)
+	r.logPass(ctx, &res, err)
+	return res, err
+}
+
+func (r *Reconciler) record(res *ReconcileResult) {
+	r.mu.Lock()
+	r.stats.Passes++
+	r.stats.Skipped++
+	r.mu.Unlock()
+	r.logPass(context.Background(), res, nil)
+}
+
+func (r *Reconciler) addStats(res *ReconcileResult) {
+	s := &r.stats
+	s.Requests += int64(res.Requests)
+	s.Checked += int64(res.Checked)
+	s.Handled += int64(res.Handled)
+	s.Duplicates += int64(res.Duplicates)
+	s.InProgress += int64(res.InProgress)
+	s.Failed += int64(res.Failed)
+}
+
+// lockRenewal is how often a pass extends the reconcile lock.
+const lockRenewal = time.Second
+
+// holdLock extends the lock every lockRenewal until stop is called; lost
+// turns true when the lock could not be extended. Losing it does not put
+// money at risk (the dedupe store decides who handles what), so the pass
+// only stops at the next transaction.
+func (r *Reconciler) holdLock(ctx context.Context) (lost *atomic.Bool, stop func()) {
+	lost = new(atomic.Bool)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(lockRenewal)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if held, err := r.lock.Acquire(ctx); err != nil || !held {
+					lost.Store(true)
+					return
+				}
+			}
+		}
+	}()
+	return lost, func() { close(done); wg.Wait() }
+}
+
+// pass walks the window. Call with r.mu held.
+func (r *Reconciler) pass(ctx context.Context, res *ReconcileResult, lost *atomic.Bool) error {
+	now := r.now()
+	cutoff := now.Add(-r.window)
+	res.Full = r.checkpoint == "" || now.Sub(r.lastFull) >= r.fullEvery
+	p := r.filter
+	p.PerPage = r.perPage
+	p.StartTransactionDate = DateOf(cutoff)
+	walk := paginate(ctx, 1, p.PerPage, true, func(t *Transaction) string { return t.TransactionID },
+		func(ctx context.Context, page int) (*Page[Transaction], error) {
+			res.Requests++
+			p.Page = page
+			return r.client.Transactions.List(ctx, &p)
+		})
+
+	// settled is the newest transaction of the pass below which (in walk
+	// order) nothing failed: the next checkpoint.
+	settled, reachedCheckpoint := "", false
+	for tx, err := range walk {
+		if err != nil {
+			return err
+		}
+		if !res.Full && tx.TransactionID == r.checkpoint {
+			reachedCheckpoint = true
+			break
+		}
+		if !tx.TransactionDate.IsZero() && tx.TransactionDate.Before(cutoff) {
+			break
+		}
+		if lost != nil && lost.Load() {
+			return errLockLost
+		}
+		res.Checked++
+		out, err := runDeduped(ctx, &r.runner, "ipn:"+tx.TransactionID, r.fn, tx.IPN())
+		switch out {
+		case outcomeHandled:
+			res.Handled++
+			if err != nil {
+				r.log(ctx, slog.LevelError, "handled, not recorded", err, tx.TransactionID)
+			}
+		case outcomeDuplicate:
+			res.Duplicates++
+		case outcomeInProgress:
+			res.InProgress++
+		default:
+			res.Failed++
+			r.log(ctx, slog.LevelError, "function failed", err, tx.TransactionID)
+		}
+		if out == outcomeHandled || out == outcomeDuplicate {
+			if settled == "" {
+				settled = tx.TransactionID
+			}
+		} else {
+			settled = ""
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	switch {
+	case settled != "":
+		r.checkpoint = settled
+	case !reachedCheckpoint:
+		r.checkpoint = "" // the oldest one failed: walk the window next time
+	}
+	if res.Full {
+		r.lastFull = now
+	}
+	return nil
+}
+
+// Run makes a pass at once and then every interval, until ctx ends; it
+// returns ctx's error. A failed pass is logged and retried at the next tick.
+// On return it releases the lock, if it holds one.
+func (r *Reconciler) Run(ctx context.Context) error {
+	if r.runner.store == nil {
+		return ErrNoDedupe
+	}
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	defer func() {
+		if r.lock != nil {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultDedupeTimeout)
+			r.lock.Release(rctx)
+			cancel()
+		}
+	}()
+	for {
+		r.Once(ctx)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func (r *Reconciler) logPass(ctx context.Context, res *ReconcileResult, err error) {
+	if r.logger == nil {
+		return
+	}
+	level := slog.LevelDebug
+	switch {
+	case err != nil || res.Failed > 0:
+		level = slog.LevelError
+	case res.Handled > 0:
+		level = slog.LevelInfo
+	}
+	if !r.logger.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{slog.Bool("skipped", res.Skipped), slog.Bool("full", res.Full), slog.Int("requests", res.Requests),
+		slog.Int("checked", res.Checked), slog.Int("handled", res.Handled), slog.Int("duplicates", res.Duplicates),
+		slog.Int("in_progress", res.InProgress), slog.Int("failed", res.Failed)}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	r.logger.LogAttrs(ctx, level, "bankhub: reconcile pass", attrs...)
+}
+
+func (r *Reconciler) log(ctx context.Context, level slog.Level, msg string, err error, id string) {
+	if r.logger == nil || !r.logger.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("transaction_id", id)}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	r.logger.LogAttrs(ctx, level, "bankhub: reconcile: "+msg, attrs...)
+}
