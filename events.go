@@ -195,10 +195,11 @@ func VerifyWebhook(h http.Header, secret string) error {
 
 // NewWebhookHandler returns an http.Handler for webhook events: it accepts
 // POST only (405), caps the body (1 MiB by default, 413 over), verifies
-// X-Secret-Key against secret (401), parses the event (400), calls fn with
-// the request's context, and answers 200 {"success": true}. An error from fn
-// answers 500 so the delivery counts as failed. With WithDedupe, an event
-// whose XID was already handled is acknowledged without calling fn again.
+// X-Secret-Key against secret (401), parses the event (400), calls fn, and
+// answers 200 {"success": true}. An error or a panic from fn answers 500 so
+// the delivery counts as failed. fn gets the request's values but not its
+// cancellation (SePay hangs up after 8 seconds). With WithDedupe, each
+// event's XID reaches fn once (see DedupeStore).
 //
 // SePay waits 8 seconds for the answer: keep fn short and hand slow work to
 // a queue.

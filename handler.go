@@ -168,7 +168,10 @@ func (h *handler[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := h.key(n)
-	result, err := runDeduped(ctx, &h.cfg.dedupe, key, h.fn, n)
+	// The function keeps the request's values but not its cancellation:
+	// SePay hangs up after 8 seconds, and a payment cut off halfway through
+	// being recorded is worse than a late answer.
+	result, err := runDeduped(context.WithoutCancel(ctx), &h.cfg.dedupe, key, h.fn, n)
 	switch result {
 	case outcomeHandled:
 		if err != nil { // done, but the store did not record it

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -144,6 +145,23 @@ func TestHandlerUsesRequestContext(t *testing.T) {
 	req = req.WithContext(context.WithValue(req.Context(), key{}, "from-request"))
 	serve(h, req)
 	assert.Equal(t, "from-request", seen)
+}
+
+// SePay hangs up after 8 seconds; the function must not be cut off
+// halfway through recording the payment.
+func TestHandlerFunctionOutlivesCallerHangingUp(t *testing.T) {
+	t.Parallel()
+	ctx, hangUp := context.WithCancel(context.Background())
+	var fnErr error
+	h := NewIPNHandler(ipnKey, func(ctx context.Context, _ *IPN) error {
+		hangUp()
+		time.Sleep(10 * time.Millisecond)
+		fnErr = ctx.Err()
+		return nil
+	}, WithDedupe(NewMemoryDedupe(0, 0)))
+	rec := serve(h, ipnRequest(t, ipnKey, fixture(t, "ipn.en.json")).WithContext(ctx))
+	assert.NoError(t, fnErr, "the function's context is not cancelled by the caller")
+	assert.Equal(t, 200, rec.Code)
 }
 
 func TestHandlerSecretsNeverLogged(t *testing.T) {

@@ -118,15 +118,19 @@ func VerifyIPN(h http.Header, apiKey string) error {
 
 // NewIPNHandler returns an http.Handler for IPN: it accepts POST only (405),
 // caps the body (1 MiB by default, 413 over), verifies
-// "Authorization: Apikey <key>" (401), parses the IPN (400), calls fn with
-// the request's context, and answers 200 {"success": true} with a JSON
-// content type, as SePay requires. An error from fn answers 500. With
-// WithDedupe, an IPN whose TransactionID was already handled is acknowledged
-// without calling fn again.
+// "Authorization: Apikey <key>" (401), parses the IPN (400), calls fn, and
+// answers 200 {"success": true} with a JSON content type, as SePay requires.
+// An error or a panic from fn answers 500.
 //
-// SePay waits 8 seconds for the answer and retries only when it cannot
-// connect: keep fn short, and reconcile with Transactions.List if a
-// notification may have been missed.
+// fn gets the request's values but not its cancellation: SePay hangs up
+// after 8 seconds, and a payment must not be cut off halfway through being
+// recorded. Keep fn short all the same.
+//
+// SePay redelivers only when it cannot connect: an answer, 500 included, is
+// final. With WithDedupe each transaction reaches fn once however often it
+// is delivered (see DedupeStore for the states); run a Reconciler with the
+// same fn and store to hand fn the transactions whose IPN failed or never
+// came.
 func NewIPNHandler(apiKey string, fn func(context.Context, *IPN) error, opts ...HandlerOption) http.Handler {
 	return newHandler("ipn", func(h http.Header) error { return VerifyIPN(h, apiKey) },
 		ParseIPN, func(n *IPN) string { return "ipn:" + n.TransactionID }, fn, opts)

@@ -59,7 +59,7 @@ if v == 'd' then return 2 end
 if v and v ~= ARGV[1] then return 1 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 0`)
-	// ownedScript runs ARGV[2] ("pexpire" or "del") only for the holder.
+	// renewScript and releaseScript act only for the holder.
 	renewScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`)
@@ -99,4 +99,61 @@ func (s *Dedupe) Complete(ctx context.Context, key, _ string) error {
 // Release implements bankhub.DedupeStore.
 func (s *Dedupe) Release(ctx context.Context, key, owner string) error {
 	return releaseScript.Run(ctx, s.rdb, []string{s.prefix + key}, "p:"+owner).Err()
+}
+
+// ReconcileLock is a bankhub.ReconcileLock shared through Redis, so that one
+// replica reconciles at a time. It is a Redis key holding this holder's
+// random id with the lease as its TTL: the holder extends it while it
+// reconciles, and when the holder dies the key lapses and another replica's
+// next pass takes it.
+type ReconcileLock struct {
+	rdb   redis.UniversalClient
+	key   string
+	owner string
+	lease time.Duration
+}
+
+// LockOption configures a ReconcileLock.
+type LockOption func(*ReconcileLock)
+
+// WithLockLease sets how long the lock outlives its last extension (default
+// 10s; the reconciler extends it every second while it passes).
+func WithLockLease(d time.Duration) LockOption {
+	return func(l *ReconcileLock) {
+		if d > 0 {
+			l.lease = d
+		}
+	}
+}
+
+// WithLockKey sets the Redis key (default "bankhub:reconcile:lock").
+func WithLockKey(key string) LockOption { return func(l *ReconcileLock) { l.key = key } }
+
+// NewReconcileLock returns a lock for one replica; give each replica its own.
+func NewReconcileLock(rdb redis.UniversalClient, opts ...LockOption) *ReconcileLock {
+	l := &ReconcileLock{rdb: rdb, key: "bankhub:reconcile:lock", owner: randomID(), lease: 10 * time.Second}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(l)
+		}
+	}
+	return l
+}
+
+var acquireScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if v then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`)
+
+// Acquire implements bankhub.ReconcileLock.
+func (l *ReconcileLock) Acquire(ctx context.Context) (bool, error) {
+	n, err := acquireScript.Run(ctx, l.rdb, []string{l.key}, l.owner, ms(l.lease)).Int()
+	return n == 1, err
+}
+
+// Release implements bankhub.ReconcileLock.
+func (l *ReconcileLock) Release(ctx context.Context) error {
+	return releaseScript.Run(ctx, l.rdb, []string{l.key}, l.owner).Err()
 }

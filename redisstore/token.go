@@ -339,14 +339,19 @@ func (s *TokenSource) store(ctx context.Context, e *entry) error {
 	return nil
 }
 
+// randomID returns 32 random hex digits, unique to a lock holder.
+func randomID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
 // lock takes the refresh lock; it returns its value, or "" when another
 // process holds it.
 func (s *TokenSource) lock(ctx context.Context) (string, error) {
 	ctx, cancel := s.op(ctx)
 	defer cancel()
-	var b [16]byte
-	rand.Read(b[:])
-	val := hex.EncodeToString(b[:])
+	val := randomID()
 	ok, err := bounded(ctx, func(ctx context.Context) (bool, error) { return s.rdb.SetNX(ctx, s.lockKey, val, s.lockTTL).Result() })
 	if err != nil {
 		return "", redisErr(ctx, err)

@@ -206,6 +206,9 @@ func helper(t *testing.T, mode string, srv *bankhubtest.Server, key, arg string)
 
 // helperMain is a replica process started by helper.
 func helperMain() int {
+	if os.Getenv("BANKHUB_REDIS_HELPER") == "chaos" {
+		return chaosReplica()
+	}
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
 	defer rdb.Close()
 	ex, err := bankhub.NewClient(os.Getenv("FAKE_ID"), os.Getenv("FAKE_SECRET"), bankhub.WithBaseURL(os.Getenv("FAKE_URL")))
