@@ -122,12 +122,23 @@ func ExampleCompanyService_Update() {
 	// Only the fields set are sent. IPNs are sent only for companies whose
 	// transaction_amount is above zero or Unlimited.
 	err := client.Companies.Update(ctx, company.XID, &bankhub.CompanyUpdateParams{
-		TransactionAmount: bankhub.Ptr(bankhub.UnlimitedTransactions()),
-		PaymentCode:       bankhub.Ptr(bankhub.PaymentCodeOn),
-		PaymentCodePrefix: bankhub.Ptr("DH"),
+		TransactionAmount:              bankhub.Ptr(bankhub.UnlimitedTransactions()),
+		PaymentCode:                    bankhub.Ptr(bankhub.PaymentCodeOn),
+		PaymentCodePrefix:              bankhub.Ptr("DH"),
+		PaymentCodeSuffixFrom:          bankhub.Ptr(6),
+		PaymentCodeSuffixTo:            bankhub.Ptr(8),
+		PaymentCodeSuffixCharacterType: bankhub.Ptr(bankhub.SuffixNumberOnly),
 	})
-	fmt.Println(err)
-	// Output: <nil>
+	if err != nil {
+		log.Fatal(err)
+	}
+	got, err := client.Companies.Get(ctx, company.XID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	c := got.Configuration
+	fmt.Println(c.PaymentCode, c.PaymentCodePrefix, c.PaymentCodeSuffixFrom, c.PaymentCodeSuffixTo, c.PaymentCodeSuffixCharacterType, c.TransactionAmount)
+	// Output: on DH 6 8 NumberOnly Unlimited
 }
 
 func ExampleMerchantConfigService_UploadLogo() {
@@ -224,4 +235,44 @@ func ExampleWithBaseURL() {
 	// false true false
 	// false false true
 	// true false false
+}
+
+// One function credits the order; the IPN handler and the reconciler both
+// call it, through one store, so each transaction is credited once whether
+// its IPN arrived, failed or never came.
+func ExampleNewReconciler() {
+	credited := map[string]bankhub.VND{}
+	credit := func(ctx context.Context, n *bankhub.IPN) error {
+		credited[n.TransactionID] += n.Amount // in real code: mark the order for n.PaymentCode paid
+		return nil
+	}
+	store := bankhub.NewMemoryDedupe(0, 0) // redisstore.NewDedupe(rdb) with several replicas
+	ipn := httptest.NewServer(bankhub.NewIPNHandler("ipn-key", credit, bankhub.WithDedupe(store)))
+	defer ipn.Close()
+
+	// The fake plays SePay and the bank.
+	srv, client := fakeClient()
+	defer srv.Close()
+	ctx := context.Background()
+	account, err := srv.AddBankAccount(srv.AddCompany("Công ty TNHH ABC", "Active", "Unlimited"), bankhubtest.LinkParams{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv.SetIPN(ipn.URL, "ipn-key")
+	if _, err := srv.SimulateTransfer(ctx, bankhubtest.TransferParams{BankAccountXID: account, Amount: 500_000, Content: "DH000001"}); err != nil {
+		log.Fatal(err)
+	}
+	srv.SetIPN("http://127.0.0.1:1/down", "ipn-key") // the merchant's server is down: this IPN is lost
+	if _, err := srv.SimulateTransfer(ctx, bankhubtest.TransferParams{BankAccountXID: account, Amount: 200_000, Content: "DH000002"}); err != nil {
+		log.Fatal(err)
+	}
+
+	rec := bankhub.NewReconciler(client, credit, bankhub.WithReconcileDedupe(store))
+	res, err := rec.Once(ctx) // or go rec.Run(ctx) to poll every minute
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("checked %d, handled %d, already done %d; %d transactions credited\n",
+		res.Checked, res.Handled, res.Duplicates, len(credited))
+	// Output: checked 2, handled 1, already done 1; 2 transactions credited
 }

@@ -91,3 +91,33 @@ func ExampleServer_SimulateTransfer() {
 	fmt.Println(received)
 	// Output: [500,000 VND DH123]
 }
+
+// Seed data in two lines, then money in and out, with a chosen date and
+// reference.
+func ExampleServer_AddBankAccount() {
+	var received []string
+	merchant := httptest.NewServer(bankhub.NewIPNHandler("ipn-key", func(_ context.Context, n *bankhub.IPN) error {
+		received = append(received, fmt.Sprintf("%s %s %s", n.TransferType, n.Amount, n.ReferenceCode))
+		return nil
+	}))
+	defer merchant.Close()
+	srv := bankhubtest.NewServer()
+	defer srv.Close()
+	ctx := context.Background()
+
+	company := srv.AddCompany("Công ty TNHH ABC", "Active", "Unlimited")
+	accountXID, err := srv.AddBankAccount(company, bankhubtest.LinkParams{BrandName: "ACB"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv.SetIPN(merchant.URL, "ipn-key")
+	if _, err := srv.SimulateTransfer(ctx, bankhubtest.TransferParams{BankAccountXID: accountXID, Amount: 500_000, Content: "DH123456", ReferenceCode: "FT26013001"}); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := srv.SimulateTransfer(ctx, bankhubtest.TransferParams{BankAccountXID: accountXID, Amount: 20_000, Content: "refund",
+		TransferType: bankhub.TransferOut, Date: time.Now().Add(-time.Hour), ReferenceCode: "FT26013002"}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(received)
+	// Output: [credit 500,000 VND FT26013001 debit 20,000 VND FT26013002]
+}

@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"log"
+	"net/http"
 	"os"
 
 	"github.com/bankhub-go/bankhub"
@@ -25,4 +26,22 @@ func ExampleNewDedupe() {
 		return nil // runs once per transaction across all replicas
 	}, bankhub.WithDedupe(redisstore.NewDedupe(rdb)))
 	_ = handler
+}
+
+// Every replica runs the same code: the IPN handler and the reconciler share
+// one store, and the lock lets one replica at a time reconcile.
+func ExampleNewReconcileLock() {
+	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
+	client, err := redisstore.NewClient(rdb, os.Getenv("BANKHUB_CLIENT_ID"), os.Getenv("BANKHUB_CLIENT_SECRET"), bankhub.WithSandbox())
+	if err != nil {
+		log.Fatal(err)
+	}
+	credit := func(ctx context.Context, n *bankhub.IPN) error {
+		return nil // mark the order for n.PaymentCode paid, idempotently on n.TransactionID
+	}
+	store := redisstore.NewDedupe(rdb)
+	http.Handle("POST /bankhub/ipn", bankhub.NewIPNHandler(os.Getenv("BANKHUB_IPN_KEY"), credit, bankhub.WithDedupe(store)))
+	rec := bankhub.NewReconciler(client, credit, bankhub.WithReconcileDedupe(store),
+		bankhub.WithReconcileLock(redisstore.NewReconcileLock(rdb)))
+	go rec.Run(context.Background())
 }
