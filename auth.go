@@ -155,7 +155,7 @@ func (c *Client) exchange(ctx context.Context, now func() time.Time) (*oauth2.To
 		return nil, 0, errors.New("bankhub: the client has no credentials to exchange (it was made with WithTokenSource)")
 	}
 	var r tokenResponse
-	if err := c.send(ctx, tokenEndpoint, tokenEndpoint.pattern, "", nil, "", &r); err != nil {
+	if err := c.send(ctx, tokenEndpoint, tokenEndpoint.pattern, "", nil, "", &r, nil); err != nil {
 		return nil, 0, err
 	}
 	ttl := time.Duration(r.TTL) * time.Second

@@ -69,8 +69,11 @@ type Client struct {
 // service is the common shape of every resource service.
 type service struct{ client *Client }
 
-// credential holds the "Basic …" header value.
-type credential struct{ header []string }
+// credential holds the "Basic …" header value, and its parts for redaction.
+type credential struct {
+	header          []string
+	secret, encoded string
+}
 
 // Format keeps the credential out of every fmt verb.
 func (*credential) Format(f fmt.State, _ rune) { io.WriteString(f, "[redacted]") }
@@ -233,7 +236,8 @@ func NewClient(clientID, clientSecret string, opts ...Option) (*Client, error) {
 	if cfg.tokenSource != nil {
 		c.tokens = cfg.tokenSource
 	} else {
-		c.basicAuth = &credential{header: []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(clientID+":"+clientSecret))}}
+		encoded := base64.StdEncoding.EncodeToString([]byte(clientID + ":" + clientSecret))
+		c.basicAuth = &credential{header: []string{"Basic " + encoded}, secret: clientSecret, encoded: encoded}
 		c.builtin = newTokenSource(c)
 		c.tokens = c.builtin
 	}
@@ -323,7 +327,9 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // do performs one API call: JSON-encodes in (if not nil) as the body, sends it
 // with authentication and retries, and decodes a 2xx body into out (if not nil).
-func (c *Client) do(ctx context.Context, ep *endpoint, path, query string, in, out any) error {
+// secrets are values of the call to keep out of any error (a webhook secret
+// being set, a link-token value being looked up).
+func (c *Client) do(ctx context.Context, ep *endpoint, path, query string, in, out any, secrets ...string) error {
 	var body []byte
 	if in != nil {
 		var err error
@@ -331,7 +337,7 @@ func (c *Client) do(ctx context.Context, ep *endpoint, path, query string, in, o
 			return fmt.Errorf("bankhub: %s %s: encoding request: %w", ep.method, path, err)
 		}
 	}
-	return c.send(ctx, ep, path, query, body, "application/json", out)
+	return c.send(ctx, ep, path, query, body, "application/json", out, secrets)
 }
 
 // upload sends content as the single file field of a multipart/form-data
@@ -352,11 +358,11 @@ func (c *Client) upload(ctx context.Context, ep *endpoint, field, filename, cont
 	if err != nil {
 		return fmt.Errorf("bankhub: %s %s: building request: %w", ep.method, ep.pattern, err)
 	}
-	return c.send(ctx, ep, ep.pattern, "", body.Bytes(), mw.FormDataContentType(), out)
+	return c.send(ctx, ep, ep.pattern, "", body.Bytes(), mw.FormDataContentType(), out, nil)
 }
 
 // send is the one request path every operation goes through.
-func (c *Client) send(ctx context.Context, ep *endpoint, path, query string, body []byte, contentType string, out any) error {
+func (c *Client) send(ctx context.Context, ep *endpoint, path, query string, body []byte, contentType string, out any, secrets []string) error {
 	if ctx == nil {
 		return errors.New("bankhub: nil context")
 	}
@@ -406,7 +412,7 @@ func (c *Client) send(ctx context.Context, ep *endpoint, path, query string, bod
 			return fmt.Errorf("bankhub: %s %s: reading response: %w", ep.method, path, err)
 		}
 	}
-	return decodeResponse(ep.method, path, resp, cl.buf.Bytes(), out)
+	return decodeResponse(ep.method, path, resp, cl.buf.Bytes(), out, func() []string { return c.knownSecrets(auth, secrets) })
 }
 
 func (c *Client) release(cl *call) {
@@ -474,37 +480,46 @@ func (c *Client) readBody(cl *call, resp *http.Response) error {
 	return nil
 }
 
+// utf8BOM is skipped before a JSON body: some servers put one there.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // decodeResponse turns a read answer into the result or a typed error.
-func decodeResponse(method, path string, resp *http.Response, body []byte, out any) error {
+// secrets lists the values to redact from any error; it is called only on
+// the error paths.
+func decodeResponse(method, path string, resp *http.Response, body []byte, out any, secrets func() []string) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return newResponseError(method, path, resp, bytes.Clone(body))
+		return newResponseError(method, path, resp, body, secrets())
 	}
 	if out == nil {
 		return nil
 	}
-	trimmed := bytes.TrimSpace(body)
+	trimmed := bytes.TrimPrefix(bytes.TrimSpace(body), utf8BOM)
 	if len(trimmed) == 0 {
 		return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Err: ErrEmptyBody}
 	}
 	if trimmed[0] != '{' && trimmed[0] != '[' {
-		return newNonJSONError(method, path, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Cf-Ray"), body)
+		return newNonJSONError(method, path, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Cf-Ray"), body, secrets())
 	}
 	if err := json.Unmarshal(trimmed, out); err != nil {
-		return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Excerpt: excerpt(body), Err: err}
+		return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Excerpt: excerpt(body, secrets()), Err: err}
 	}
 	if v, ok := out.(interface{ check() error }); ok {
 		if err := v.check(); err != nil {
-			return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Excerpt: excerpt(body), Err: err}
+			return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Excerpt: excerpt(body, secrets()), Err: err}
 		}
 	}
 	return nil
 }
 
-func excerpt(b []byte) string {
-	if len(b) > maxExcerpt {
-		b = b[:maxExcerpt]
+// excerpt is the start of b as text, secrets redacted before it is cut (so
+// that a cut cannot leave half a secret behind).
+func excerpt(b []byte, secrets []string) string {
+	s := redact(strings.ToValidUTF8(string(b[:min(len(b), maxRedactedBody)]), ""), secrets)
+	n := min(len(s), maxExcerpt)
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 { // cut at a rune boundary
+		n--
 	}
-	return strings.ToValidUTF8(string(b), "")
+	return s[:n]
 }
 
 // errNoData is reported when a {"data": …} answer has no data.

@@ -61,7 +61,9 @@ type APIError struct {
 	// RayID is the Cloudflare Ray ID of the answer, when present; quote it
 	// to SePay support.
 	RayID string
-	// Body is the raw response body (bounded).
+	// Body is the response body, at most 64 KiB, with secrets redacted (the
+	// values of fields such as access_token, link_token and secret_key, and
+	// any credential the client holds).
 	Body []byte
 }
 
@@ -114,7 +116,8 @@ type NonJSONError struct {
 	ContentType string
 	Method      string
 	Path        string
-	// Excerpt is the start of the body as text (at most 512 bytes).
+	// Excerpt is the start of the body as text (at most 512 bytes), with
+	// secrets redacted.
 	Excerpt string
 	// RayID is the Cloudflare Ray ID (cf-ray header or the page's "Ray ID").
 	RayID string
@@ -157,7 +160,8 @@ type DecodeError struct {
 	StatusCode int
 	Method     string
 	Path       string
-	// Excerpt is the start of the body (at most 512 bytes).
+	// Excerpt is the start of the body (at most 512 bytes), with secrets
+	// redacted.
 	Excerpt string
 	Err     error
 }
@@ -228,23 +232,27 @@ type errorEnvelope struct {
 
 const (
 	maxExcerpt = 512
+	// maxRedactedBody bounds what is kept of an error body (APIError.Body)
+	// and what redaction reads before an excerpt is cut.
+	maxRedactedBody = 64 << 10
 	// maxFieldsShown bounds the field errors named in Error(); all of them
 	// stay in FieldErrors.
 	maxFieldsShown = 8
 )
 
 // newResponseError turns a non-2xx answer into *APIError or *NonJSONError.
-func newResponseError(method, path string, resp *http.Response, body []byte) error {
+// secrets are redacted from every field, Body included.
+func newResponseError(method, path string, resp *http.Response, body []byte, secrets []string) error {
 	ct := resp.Header.Get("Content-Type")
 	ray := resp.Header.Get("Cf-Ray")
 	retryAfter, _ := parseRetryAfter(resp.Header, time.Now())
-	trimmed := bytes.TrimSpace(body)
+	trimmed := bytes.TrimPrefix(bytes.TrimSpace(body), utf8BOM)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return newNonJSONError(method, path, resp.StatusCode, ct, ray, body)
+		return newNonJSONError(method, path, resp.StatusCode, ct, ray, body, secrets)
 	}
 	var env errorEnvelope
 	if err := json.Unmarshal(trimmed, &env); err != nil {
-		return newNonJSONError(method, path, resp.StatusCode, ct, ray, body)
+		return newNonJSONError(method, path, resp.StatusCode, ct, ray, body, secrets)
 	}
 	e := &APIError{
 		StatusCode: resp.StatusCode,
@@ -252,7 +260,7 @@ func newResponseError(method, path string, resp *http.Response, body []byte) err
 		Path:       path,
 		RetryAfter: retryAfter,
 		RayID:      ray,
-		Body:       body,
+		Body:       []byte(redact(string(body[:min(len(body), maxRedactedBody)]), secrets)),
 	}
 	if n, ok := rawInt(env.Code); ok {
 		e.Code = n
@@ -272,24 +280,30 @@ func newResponseError(method, path string, resp *http.Response, body []byte) err
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
+	e.Message = redact(e.Message, secrets)
 	e.FieldErrors = decodeFieldErrors(env.Errors)
 	if e.FieldErrors == nil && len(env.Error) > 0 && env.Error[0] == '{' {
 		e.FieldErrors = decodeFieldErrors(env.Error)
 	}
+	for field, msgs := range e.FieldErrors {
+		for i := range msgs {
+			msgs[i] = redact(msgs[i], secrets)
+		}
+		if clean := redact(field, secrets); clean != field {
+			delete(e.FieldErrors, field)
+			e.FieldErrors[clean] = msgs
+		}
+	}
 	return e
 }
 
-func newNonJSONError(method, path string, status int, ct, ray string, body []byte) error {
-	excerpt := body
-	if len(excerpt) > maxExcerpt {
-		excerpt = excerpt[:maxExcerpt]
-	}
+func newNonJSONError(method, path string, status int, ct, ray string, body []byte, secrets []string) error {
 	e := &NonJSONError{
 		StatusCode:  status,
 		ContentType: ct,
 		Method:      method,
 		Path:        path,
-		Excerpt:     strings.ToValidUTF8(string(excerpt), ""),
+		Excerpt:     excerpt(body, secrets),
 		RayID:       ray,
 	}
 	head := string(body[:min(len(body), 64<<10)])

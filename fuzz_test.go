@@ -45,7 +45,7 @@ func FuzzErrorEnvelope(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, status := range []int{400, 403, 404, 429, 502} {
 			resp := &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {"3"}}}
-			err := newResponseError("GET", "/v1/x", resp, body)
+			err := newResponseError("GET", "/v1/x", resp, body, nil)
 			if err == nil {
 				t.Fatal("nil error")
 			}

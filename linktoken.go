@@ -203,7 +203,7 @@ func (s *LinkTokenService) Get(ctx context.Context, linkToken string) (*LinkToke
 	body := struct {
 		LinkToken string `json:"link_token"`
 	}{linkToken}
-	if err := s.client.do(ctx, linkTokenGetEndpoint, linkTokenGetEndpoint.pattern, "", &body, &out); err != nil {
+	if err := s.client.do(ctx, linkTokenGetEndpoint, linkTokenGetEndpoint.pattern, "", &body, &out, linkToken); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -138,7 +138,7 @@ func (s *WebhookService) Set(ctx context.Context, params *WebhookConfigParams) (
 		return nil, err
 	}
 	var out webhookSetEnvelope
-	if err := s.client.do(ctx, webhookSetEndpoint, webhookSetEndpoint.pattern, "", body, &out); err != nil {
+	if err := s.client.do(ctx, webhookSetEndpoint, webhookSetEndpoint.pattern, "", body, &out, params.SecretKey); err != nil {
 		return nil, err
 	}
 	return out.Data, nil
