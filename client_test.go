@@ -150,3 +150,34 @@ func TestLoggingSilentAboveDebug(t *testing.T) {
 	require.NoError(t, revoke(api.client))
 	assert.Empty(t, logs.String())
 }
+
+// Regression: Companies.Get(ctx, "..") sent GET /v1/company/.., which a
+// normalising proxy turns into /v1/. Every id in a path is checked, and
+// anything else is path-escaped.
+func TestDotIDsNeverReachTheWire(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	ctx := context.Background()
+	for _, id := range []string{".", ".."} {
+		calls := map[string]error{}
+		_, calls["Companies.Get"] = api.client.Companies.Get(ctx, id)
+		calls["Companies.Update"] = api.client.Companies.Update(ctx, id, &CompanyUpdateParams{FullName: Ptr("X")})
+		_, calls["Companies.Counter"] = api.client.Companies.Counter(ctx, id, nil)
+		_, calls["BankAccounts.Get"] = api.client.BankAccounts.Get(ctx, id)
+		_, calls["Transactions.Get"] = api.client.Transactions.Get(ctx, id)
+		for op, err := range calls {
+			assert.ErrorIs(t, err, ErrInvalidParams, "%s(%q)", op, id)
+			assert.ErrorContains(t, err, "must not be . or ..", "%s(%q)", op, id)
+		}
+	}
+	assert.Equal(t, 0, api.requestCount(), "nothing was sent")
+
+	var got string
+	api.handle("GET /v1/company/{xid}", func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.EscapedPath()
+		writeJSON(w, 404, `{"code":404,"message":"Resource not found"}`)
+	})
+	_, err := api.client.Companies.Get(ctx, "../x?y")
+	assert.ErrorIs(t, err, ErrNotFound)
+	assert.Equal(t, apiPrefix+"/v1/company/..%2Fx%3Fy", got, "other ids are escaped as one segment")
+}

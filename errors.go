@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -67,24 +68,28 @@ type APIError struct {
 	Body []byte
 }
 
-// Error returns one line: "bankhub: POST /v1/company/create: 400 Bad request (full_name: required)".
+// maxErrorText bounds Error() of every error type of the SDK.
+const maxErrorText = 1024
+
+// Error returns one line of at most about 1 KiB, control characters
+// escaped: "bankhub: POST /v1/company/create: 400 Bad request (full_name: required)".
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("bankhub: ")
 	b.WriteString(e.Method)
 	b.WriteByte(' ')
-	b.WriteString(e.Path)
+	b.WriteString(cleanLine(e.Path, 200))
 	b.WriteString(": ")
-	fmt.Fprintf(&b, "%d", e.StatusCode)
+	b.WriteString(strconv.Itoa(e.StatusCode))
 	if e.Message != "" {
 		b.WriteByte(' ')
-		b.WriteString(oneLine(e.Message, 200))
+		b.WriteString(cleanLine(e.Message, 200))
 	}
 	if len(e.FieldErrors) > 0 {
 		b.WriteString(" (")
 		keys := sortedKeys(e.FieldErrors)
 		for i, f := range keys {
-			if i == maxFieldsShown {
+			if i == maxFieldsShown || b.Len() > maxErrorText-100 {
 				fmt.Fprintf(&b, "; and %d more", len(keys)-i)
 				break
 			}
@@ -92,17 +97,48 @@ func (e *APIError) Error() string {
 				b.WriteString("; ")
 			}
 			if f != "" {
-				b.WriteString(f)
+				b.WriteString(cleanLine(f, 60))
 				b.WriteString(": ")
 			}
-			b.WriteString(oneLine(strings.Join(e.FieldErrors[f], ", "), 120))
+			b.WriteString(cleanLine(strings.Join(e.FieldErrors[f], ", "), 120))
 		}
 		b.WriteByte(')')
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " [retry after %s]", e.RetryAfter)
 	}
-	return b.String()
+	return truncate(b.String(), maxErrorText)
+}
+
+// cleanLine makes s safe for one log line: runs of white space become one
+// space, other control characters (and Unicode line separators) are
+// escaped as \xNN or \uNNNN, and the result is cut to about n bytes.
+func cleanLine(s string, n int) string {
+	if strings.ContainsAny(s, "\r\n\t\v\f") {
+		s = strings.Join(strings.Fields(s), " ")
+	}
+	if strings.ContainsFunc(s, needsEscape) {
+		var b strings.Builder
+		for _, r := range s {
+			switch {
+			case !needsEscape(r):
+				b.WriteRune(r)
+			case r < 0x100:
+				fmt.Fprintf(&b, "\\x%02x", r)
+			default:
+				fmt.Fprintf(&b, "\\u%04x", r)
+			}
+			if b.Len() > n {
+				break
+			}
+		}
+		s = b.String()
+	}
+	return truncate(s, n)
+}
+
+func needsEscape(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029
 }
 
 // Is makes errors.Is(err, ErrNotFound) and the other status sentinels work.
@@ -168,7 +204,7 @@ type DecodeError struct {
 
 // Error returns one line naming the request and the decoding problem.
 func (e *DecodeError) Error() string {
-	return fmt.Sprintf("bankhub: %s %s: %d: cannot decode response: %v", e.Method, e.Path, e.StatusCode, e.Err)
+	return fmt.Sprintf("bankhub: %s %s: %d: cannot decode response: %s", e.Method, cleanLine(e.Path, 200), e.StatusCode, cleanLine(fmt.Sprint(e.Err), 400))
 }
 
 // Unwrap returns the decoding error.
@@ -459,11 +495,5 @@ func sortedKeys(m map[string][]string) []string {
 	return keys
 }
 
-// oneLine folds whitespace runs (including newlines) to single spaces and
-// bounds the length, so that an error stays one line.
-func oneLine(s string, n int) string {
-	if strings.ContainsAny(s, "\r\n\t") {
-		s = strings.Join(strings.Fields(s), " ")
-	}
-	return truncate(s, n)
-}
+// oneLine is cleanLine: an error stays one line.
+func oneLine(s string, n int) string { return cleanLine(s, n) }

@@ -228,3 +228,23 @@ func TestParamErrorText(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidParams)
 	assert.Equal(t, "bankhub: X: invalid params: nope", paramErr("X", "", "nope").Error())
 }
+
+// Regression: a huge field name, or one with a newline, made Error()
+// unbounded and split it over lines (log injection).
+func TestAPIErrorTextIsOneBoundedLine(t *testing.T) {
+	t.Parallel()
+	body := `{"code":400,"message":"bad\u001b[31m red\u2028next","errors":{"` + strings.Repeat("f", 10_000) + `":"x","line\nINFO forged entry":"y\r\nz","k\u0007":["` + strings.Repeat("m", 5000) + `"]}}`
+	resp := &http.Response{StatusCode: 400, Header: http.Header{}}
+	err := newResponseError("POST", "/v1/company/create", resp, []byte(body), nil)
+	msg := err.Error()
+	assert.LessOrEqual(t, len(msg), maxErrorText+len("…"))
+	assert.NotContains(t, msg, "\n")
+	assert.NotContains(t, msg, "\r")
+	assert.False(t, strings.ContainsFunc(msg, needsEscape), "control characters are escaped: %q", msg)
+	assert.Contains(t, msg, `bad\x1b[31m red\u2028next`)
+	assert.Contains(t, msg, "line INFO forged entry: y z")
+	assert.Contains(t, msg, `k\x07: `)
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Len(t, apiErr.FieldErrors, 3, "every field error is kept, whatever Error() shows")
+}

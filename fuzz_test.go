@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -33,8 +35,11 @@ func checkErrText(t *testing.T, err error) {
 		return
 	}
 	msg := err.Error()
-	if len(msg) > 4096 {
+	if len(msg) > maxErrorText+len("…") {
 		t.Fatalf("error text of %d bytes", len(msg))
+	}
+	if strings.ContainsFunc(msg, needsEscape) {
+		t.Fatalf("error text has a control character: %q", msg)
 	}
 }
 
@@ -50,9 +55,6 @@ func FuzzErrorEnvelope(f *testing.F) {
 				t.Fatal("nil error")
 			}
 			checkErrText(t, err)
-			if strings.ContainsAny(err.Error(), "\r\n") {
-				t.Fatalf("error text is not one line: %q", err.Error())
-			}
 			if statusSentinel(status) != nil && !errorsIs(err, statusSentinel(status)) {
 				t.Fatalf("status %d does not match its sentinel", status)
 			}
@@ -199,5 +201,46 @@ func FuzzPageMeta(f *testing.F) {
 			t.Fatalf("has_more derived past the last page: %+v", m)
 		}
 		_ = env.check()
+	})
+}
+
+// FuzzRetryAfter: the header parser never panics, never returns a negative
+// or unbounded wait, accepts a plain decimal number of seconds as that many
+// seconds, and refuses everything that is neither a number nor a date.
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"7", "1.5", "0", "NaN", "inf", "-Inf", "1e400", "-1", "0x10", "99999999999",
+		"Sat, 21 Nov 2026 10:00:30 GMT", "Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", " 3 ", "3.", ".5", ""} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		for _, key := range []string{"Retry-After", "X-Sepay-Userapi-Retry-After"} {
+			d, ok := parseRetryAfter(http.Header{key: {v}}, now)
+			if !ok {
+				if d != 0 {
+					t.Fatalf("%q: not ok but %v", v, d)
+				}
+				continue
+			}
+			if d < 0 {
+				t.Fatalf("%q: wait %v out of bounds", v, d)
+			}
+			trimmed := strings.TrimSpace(v)
+			whole, frac, dot := strings.Cut(trimmed, ".")
+			if whole != "" && allDigits(whole) && (!dot || frac != "" && allDigits(frac)) {
+				want := maxServerWait
+				if len(whole) <= 7 {
+					secs, _ := strconv.ParseFloat(trimmed, 64)
+					want = min(time.Duration(secs*float64(time.Second)), maxServerWait)
+				}
+				if d != want {
+					t.Fatalf("%q: %v, want %v", v, d, want)
+				}
+				continue
+			}
+			if _, err := http.ParseTime(trimmed); err != nil {
+				t.Fatalf("%q is neither seconds nor a date but gave %v", v, d)
+			}
+		}
 	})
 }

@@ -231,6 +231,10 @@ func requireID(op, field, id string) error {
 	switch {
 	case id == "":
 		return paramErr(op, field, "required")
+	case id == "." || id == "..":
+		// Escaping leaves them as they are, and a normalising proxy turns
+		// /v1/company/.. into /v1/.
+		return paramErr(op, field, "must not be . or ..")
 	case strings.TrimSpace(id) != id:
 		return paramErr(op, field, "must not have leading or trailing white space")
 	case strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f }):

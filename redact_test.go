@@ -164,13 +164,13 @@ func TestRedact(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"access_token":"abc123","ttl":1}`:                   `{"access_token":"[redacted]","ttl":1}`,
 		`{"access_token" : "abc1`:                             `{"access_token" : "[redacted]"`,
-		`{"link_token":"x","link_token_xid":"keep-this-id"}`: `{"link_token":"[redacted]","link_token_xid":"keep-this-id"}`,
+		`{"link_token":"x","link_token_xid":"keep-this-id"}`:  `{"link_token":"[redacted]","link_token_xid":"keep-this-id"}`,
 		`{"secret_key":"a\"b","active":1}`:                    `{"secret_key":"[redacted]","active":1}`,
-		`access_token=abc123&token_type=bearer`:              `access_token=[redacted]&token_type=bearer`,
+		`access_token=abc123&token_type=bearer`:               `access_token=[redacted]&token_type=bearer`,
 		`Authorization: Bearer 36483db4 and Apikey k3y-v4lue`: `Authorization: Bearer [redacted] and Apikey [redacted]`,
 		`{"TOKEN": 12345678}`:                                 `{"TOKEN": [redacted]}`,
 		`{"tokens_used": 3, "full_name": "ABC"}`:              `{"tokens_used": 3, "full_name": "ABC"}`,
-		`known value hunter2hunter2 inside text`:             `known value [redacted] inside text`,
+		`known value hunter2hunter2 inside text`:              `known value [redacted] inside text`,
 	} {
 		assert.Equal(t, want, redact(in, []string{"hunter2hunter2", "abc"}), in)
 	}

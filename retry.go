@@ -203,29 +203,52 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 	return rand.N(ceiling + 1)
 }
 
-// parseRetryAfter reads Retry-After (seconds or an HTTP date) and
-// x-sepay-userapi-retry-after (seconds).
+// parseRetryAfter reads Retry-After (whole or decimal seconds, or an HTTP
+// date) and x-sepay-userapi-retry-after (seconds). A value in neither form
+// (NaN, inf, 1e400, a negative or hexadecimal number, junk) is ignored, so
+// that the normal backoff applies.
 func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	for _, key := range [...]string{"Retry-After", "X-Sepay-Userapi-Retry-After"} {
 		v := strings.TrimSpace(h.Get(key))
 		if v == "" {
 			continue
 		}
-		if secs, err := strconv.ParseFloat(v, 64); err == nil {
-			if secs < 0 {
-				continue
-			}
-			secs = min(secs, 1e6) // "forever" still exceeds any cap
-
-			return time.Duration(secs * float64(time.Second)), true
+		if d, ok := parseSeconds(v); ok {
+			return d, true
 		}
 		if t, err := http.ParseTime(v); err == nil {
-			d := t.Sub(now)
-			if d < 0 {
-				d = 0
-			}
-			return d, true
+			return max(t.Sub(now), 0), true
 		}
 	}
 	return 0, false
+}
+
+// maxServerWait caps a parsed wait: "forever" still exceeds any
+// MaxRetryAfter, and the conversion cannot overflow.
+const maxServerWait = 1e6 * time.Second
+
+// parseSeconds accepts digits with an optional fraction ("3", "1.5") and
+// nothing else.
+func parseSeconds(v string) (time.Duration, bool) {
+	whole, frac, dot := strings.Cut(v, ".")
+	if whole == "" || !allDigits(whole) || (dot && (frac == "" || !allDigits(frac))) {
+		return 0, false
+	}
+	if len(whole) > 7 { // more than maxServerWait
+		return maxServerWait, true
+	}
+	secs, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, false
+	}
+	return min(time.Duration(secs*float64(time.Second)), maxServerWait), true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

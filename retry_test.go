@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"syscall"
+	"sync"
 	"testing"
 	"time"
 
@@ -336,12 +337,56 @@ func TestParseRetryAfter(t *testing.T) {
 		{http.Header{"Retry-After": {"soon"}}, 0, false},
 		{http.Header{"Retry-After": {"-1"}}, 0, false},
 		{http.Header{"Retry-After": {"99999999999"}}, 1e6 * time.Second, true},
+		{http.Header{"Retry-After": {"1.5"}}, 1500 * time.Millisecond, true},
 		{http.Header{}, 0, false},
+		// Junk falls back to the normal backoff.
+		{http.Header{"Retry-After": {"NaN"}}, 0, false},
+		{http.Header{"Retry-After": {"nan"}}, 0, false},
+		{http.Header{"Retry-After": {"inf"}}, 0, false},
+		{http.Header{"Retry-After": {"+Inf"}}, 0, false},
+		{http.Header{"Retry-After": {"1e400"}}, 0, false},
+		{http.Header{"Retry-After": {"1e3"}}, 0, false},
+		{http.Header{"Retry-After": {"0x10"}}, 0, false},
+		{http.Header{"Retry-After": {"-0.5"}}, 0, false},
+		{http.Header{"Retry-After": {"+3"}}, 0, false},
+		{http.Header{"Retry-After": {"3."}}, 0, false},
+		{http.Header{"Retry-After": {".5"}}, 0, false},
+		{http.Header{"Retry-After": {"1_000"}}, 0, false},
+		{http.Header{"Retry-After": {"NaN"}, "X-Sepay-Userapi-Retry-After": {"2"}}, 2 * time.Second, true},
 	}
 	for _, tc := range cases {
 		got, ok := parseRetryAfter(tc.hdr, now)
 		assert.Equal(t, tc.ok, ok, "%v", tc.hdr)
 		assert.Equal(t, tc.want, got, "%v", tc.hdr)
+	}
+}
+
+// Regression: Retry-After: NaN turned the wait into zero: 4 attempts in a
+// millisecond. Junk now leaves the normal backoff in place.
+func TestJunkRetryAfterKeepsBackoff(t *testing.T) {
+	t.Parallel()
+	for _, junk := range []string{"NaN", "inf", "1e400", "-5"} {
+		t.Run(junk, func(t *testing.T) {
+			t.Parallel()
+			api := setup(t, WithRetryPolicy(RetryPolicy{MaxRetries: 3, MinWait: 20 * time.Millisecond, MaxWait: 20 * time.Millisecond, MaxRetryAfter: time.Second}))
+			var stamps []time.Time
+			var mu sync.Mutex
+			api.handle("GET /v1/webhook", func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				stamps = append(stamps, time.Now())
+				mu.Unlock()
+				w.Header().Set("Retry-After", junk)
+				writeJSON(w, 503, `{"code":503,"message":"busy"}`)
+			})
+			_, err := api.client.Webhooks.Get(context.Background())
+			require.ErrorIs(t, err, ErrServer)
+			mu.Lock()
+			defer mu.Unlock()
+			require.Len(t, stamps, 4)
+			// Full jitter draws each wait from [0, 20ms]: three waits of
+			// exactly zero are what the bug did, every time.
+			assert.Greater(t, stamps[3].Sub(stamps[0]), time.Millisecond, "the backoff was applied")
+		})
 	}
 }
 
