@@ -1,11 +1,16 @@
 package bankhub
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -17,8 +22,14 @@ var tokenEndpoint = &endpoint{method: "POST", pattern: "/v1/token", class: class
 const (
 	// defaultTokenTTL is assumed when the token answer has no usable ttl.
 	defaultTokenTTL = 5 * time.Minute
-	// refreshTimeout bounds one token exchange (including its retries).
-	refreshTimeout = 2 * time.Minute
+	// exchangeTimeout bounds one token exchange, its retries included,
+	// whatever the HTTP client's own timeouts (a caller's client may have
+	// none).
+	exchangeTimeout = 15 * time.Second
+	// exchangeStuckAfter is how long an exchange may go unanswered before a
+	// new caller starts a fresh one instead of waiting on it: the token
+	// endpoint answers in well under a second when it is healthy.
+	exchangeStuckAfter = 3 * time.Second
 )
 
 // Invalidator is implemented by token sources that can drop a token the API
@@ -38,14 +49,34 @@ type ContextTokenSource interface {
 }
 
 // tokenResponse is the answer of POST /v1/token: {code, access_token, ttl},
-// also accepted under "data"; ttl in seconds as a number or numeric string.
+// also accepted under "data"; ttl in seconds as a number or numeric string,
+// read by ttlSeconds.
 type tokenResponse struct {
-	AccessToken string `json:"access_token"`
-	TTL         Int    `json:"ttl"`
+	AccessToken string          `json:"access_token"`
+	TTL         json.RawMessage `json:"ttl"`
 	Data        *struct {
-		AccessToken string `json:"access_token"`
-		TTL         Int    `json:"ttl"`
+		AccessToken string          `json:"access_token"`
+		TTL         json.RawMessage `json:"ttl"`
 	} `json:"data"`
+}
+
+// maxTokenTTL is the longest lifetime believed; a longer one is a unit error.
+const maxTokenTTL = 366 * 24 * time.Hour
+
+// tokenLifetime reads ttl (seconds, a JSON number or a numeric string, a
+// fraction allowed). Anything else, including a value of zero or less, NaN,
+// or one over a year, gives ok false: the caller then uses defaultTokenTTL
+// rather than throw a good token away.
+func tokenLifetime(raw json.RawMessage) (time.Duration, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 1 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		raw = bytes.TrimSpace(raw[1 : len(raw)-1])
+	}
+	secs, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || math.IsNaN(secs) || secs <= 0 || secs > maxTokenTTL.Seconds() {
+		return 0, false
+	}
+	return time.Duration(secs * float64(time.Second)), true
 }
 
 func (r *tokenResponse) check() error {
@@ -62,23 +93,35 @@ func (r *tokenResponse) check() error {
 // POST /v1/token, caches the token, refreshes it ahead of expiry, and lets
 // any number of concurrent callers share one refresh.
 type tokenSource struct {
-	client *Client
-	now    func() time.Time
+	client     *Client
+	now        func() time.Time
+	timeout    time.Duration // exchangeTimeout
+	stuckAfter time.Duration // exchangeStuckAfter
 
-	mu     sync.Mutex
-	tok    *oauth2.Token
-	ttl    time.Duration // lifetime of tok as issued
-	flight *flight       // the refresh in progress, if any
+	mu      sync.Mutex
+	tok     *oauth2.Token
+	ttl     time.Duration // lifetime of tok as issued
+	flights []*flight     // exchanges in progress, oldest first
 }
 
 type flight struct {
-	done chan struct{}
-	tok  *oauth2.Token
-	err  error
+	start time.Time
+	done  chan struct{}
+	once  sync.Once
+	tok   *oauth2.Token
+	err   error
+}
+
+// finish records the outcome and wakes the waiters, once.
+func (f *flight) finish(tok *oauth2.Token, err error) {
+	f.once.Do(func() {
+		f.tok, f.err = tok, err
+		close(f.done)
+	})
 }
 
 func newTokenSource(c *Client) *tokenSource {
-	return &tokenSource{client: c, now: time.Now}
+	return &tokenSource{client: c, now: time.Now, timeout: exchangeTimeout, stuckAfter: exchangeStuckAfter}
 }
 
 // Token implements oauth2.TokenSource.
@@ -96,53 +139,89 @@ func refreshWindows(tok *oauth2.Token, ttl time.Duration) (soft, hard time.Time)
 }
 
 func (s *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
-	s.mu.Lock()
-	tok := s.tok
-	now := s.now()
-	var usable bool
-	if tok != nil {
-		soft, hard := refreshWindows(tok, s.ttl)
-		if now.Before(soft) {
-			s.mu.Unlock()
-			return tok, nil
+	// A caller joins the newest exchange while it is young. One that has
+	// gone unanswered for stuckAfter is clearly stuck: a caller that finds
+	// it so, or that has waited on it that long, starts a fresh one, once;
+	// it then waits for whatever it joined, which ends within timeout. So
+	// every caller gets an answer, and in the normal case all share one
+	// request.
+	const (
+		first = iota // on the first exchange it joined
+		stuck        // that one is stuck: start or join a fresh one
+		last         // on its second exchange: wait it out
+	)
+	phase := first
+	for {
+		s.mu.Lock()
+		tok := s.tok
+		now := s.now()
+		var usable bool
+		if tok != nil {
+			soft, hard := refreshWindows(tok, s.ttl)
+			if now.Before(soft) {
+				s.mu.Unlock()
+				return tok, nil
+			}
+			usable = now.Before(hard)
 		}
-		usable = now.Before(hard)
-	}
-	f := s.flight
-	if f == nil {
-		f = &flight{done: make(chan struct{})}
-		s.flight = f
-		go s.refresh(ctx, f)
-	}
-	s.mu.Unlock()
-	if usable {
-		return tok, nil // a refresh is under way; this token is still good
-	}
-	select {
-	case <-f.done:
-		return f.tok, f.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
+		var f *flight
+		n := len(s.flights)
+		switch {
+		case n > 0 && (time.Since(s.flights[n-1].start) < s.stuckAfter || phase == last):
+			f = s.flights[n-1]
+		default:
+			f = &flight{start: time.Now(), done: make(chan struct{})}
+			s.flights = append(s.flights, f)
+			go s.refresh(ctx, f)
+		}
+		if phase == stuck {
+			phase = last
+		}
+		s.mu.Unlock()
+		if usable {
+			return tok, nil // a refresh is under way; this token is still good
+		}
+		var timeUp <-chan time.Time
+		if phase == first {
+			t := time.NewTimer(s.stuckAfter - time.Since(f.start))
+			defer t.Stop()
+			timeUp = t.C
+		}
+		select {
+		case <-f.done:
+			return f.tok, f.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-timeUp:
+			phase = stuck
+		}
 	}
 }
 
 // refresh runs one exchange for everybody waiting. It is detached from the
 // caller's cancellation (other callers may be waiting for it) but bounded.
+// The first exchange to succeed serves the waiters of every exchange in
+// progress; a failure answers only its own waiters, unless it is the last.
 func (s *tokenSource) refresh(ctx context.Context, f *flight) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
 	defer cancel()
 	tok, ttl, err := s.exchange(ctx)
 	s.mu.Lock()
+	var waiting []*flight
 	if err == nil {
 		s.tok, s.ttl = tok, ttl
+		waiting, s.flights = s.flights, nil
+	} else {
+		s.flights = slices.DeleteFunc(s.flights, func(x *flight) bool { return x == f })
 	}
-	s.flight = nil
 	s.mu.Unlock()
 	if err != nil && s.client.logger != nil {
 		s.client.logger.LogAttrs(ctx, slog.LevelWarn, "bankhub: token refresh failed", slog.String("error", err.Error()))
 	}
-	f.tok, f.err = tok, err
-	close(f.done)
+	for _, w := range waiting {
+		w.finish(tok, nil)
+	}
+	f.finish(tok, err)
 }
 
 func (s *tokenSource) exchange(ctx context.Context) (*oauth2.Token, time.Duration, error) {
@@ -158,9 +237,13 @@ func (c *Client) exchange(ctx context.Context, now func() time.Time) (*oauth2.To
 	if err := c.send(ctx, tokenEndpoint, tokenEndpoint.pattern, "", nil, "", &r, nil); err != nil {
 		return nil, 0, err
 	}
-	ttl := time.Duration(r.TTL) * time.Second
-	if r.TTL <= 0 || r.TTL > 366*24*3600 {
+	ttl, ok := tokenLifetime(r.TTL)
+	if !ok {
 		ttl = defaultTokenTTL
+		if c.logger != nil && c.ttlWarned.CompareAndSwap(false, true) {
+			c.logger.LogAttrs(ctx, slog.LevelWarn, "bankhub: token ttl not understood; using the default lifetime",
+				slog.String("ttl", truncate(cleanLine(string(r.TTL), 40), 40)), slog.Duration("lifetime", ttl))
+		}
 	}
 	tok := &oauth2.Token{
 		AccessToken: r.AccessToken,

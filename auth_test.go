@@ -2,7 +2,9 @@ package bankhub
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -89,6 +91,14 @@ func TestTokenLenientDecoding(t *testing.T) {
 		"missing ttl":        {`{"access_token":"aaa"}`, defaultTokenTTL},
 		"negative ttl":       {`{"access_token":"aaa","ttl":-5}`, defaultTokenTTL},
 		"200 instead of 201": {`{"access_token":"aaa","ttl":10}`, 10 * time.Second},
+		// Regression: a ttl that did not parse failed the exchange and
+		// every call after it; the token is good, so keep it.
+		"fractional ttl":  {`{"access_token":"aaa","ttl":3600.5}`, 3600*time.Second + 500*time.Millisecond},
+		"ttl not numeric": {`{"access_token":"aaa","ttl":"abc"}`, defaultTokenTTL},
+		"ttl a bool":      {`{"access_token":"aaa","ttl":true}`, defaultTokenTTL},
+		"ttl absurd":      {`{"access_token":"aaa","ttl":1e20}`, defaultTokenTTL},
+		"ttl an object":   {`{"access_token":"aaa","ttl":{"s":1}}`, defaultTokenTTL},
+		"ttl null":        {`{"access_token":"aaa","ttl":null}`, defaultTokenTTL},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -382,4 +392,87 @@ func TestHeldTokenCostsNoAllocation(t *testing.T) {
 		}
 	})
 	assert.Equal(t, 0.0, allocs)
+}
+
+func TestTokenTTLNotUnderstoodIsLoggedOnce(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	api := setup(t, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	api.tokenFn = func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 201, `{"code":201,"access_token":"`+testAccessToken+`","ttl":"abc"}`)
+	}
+	for range 3 {
+		_, err := api.client.ExchangeToken(context.Background())
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, strings.Count(logs.String(), "token ttl not understood"), logs.String())
+	assert.Contains(t, logs.String(), `ttl="\"abc\""`)
+	assert.NotContains(t, logs.String(), testAccessToken)
+}
+
+// hangFirstTokens makes the first n token requests hang until the client
+// gives up; the others are answered normally.
+func hangFirstTokens(api *testAPI, n int32) *atomic.Int32 {
+	var seen atomic.Int32
+	api.tokenFn = func(w http.ResponseWriter, r *http.Request) {
+		if seen.Add(1) <= n {
+			<-r.Context().Done()
+			return
+		}
+		api.serveToken(w, r)
+	}
+	return &seen
+}
+
+// Regression: one hung /v1/token request made every caller fail for 30 s
+// (2 minutes with a caller's http.Client without a timeout).
+func TestHungTokenExchangeDoesNotStallCallers(t *testing.T) {
+	t.Parallel()
+	api := setup(t, WithHTTPClient(&http.Client{})) // no timeout of its own
+	api.client.builtin.stuckAfter = 300 * time.Millisecond
+	api.client.builtin.timeout = 2 * time.Second
+	seen := hangFirstTokens(api, 1)
+	api.handle("GET /v1/webhook", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"status":200,"data":null}`) })
+	call := func(d time.Duration) error {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		_, err := api.client.Webhooks.Get(ctx)
+		return err
+	}
+
+	// Callers with short deadlines arriving while the exchange is young
+	// wait on it, and time out.
+	patient := make(chan error, 1)
+	go func() { patient <- call(time.Minute) }()
+	require.Eventually(t, func() bool { return seen.Load() == 1 }, time.Second, time.Millisecond)
+	for range 3 {
+		assert.ErrorIs(t, call(30*time.Millisecond), context.DeadlineExceeded)
+	}
+	time.Sleep(300 * time.Millisecond) // now it is clearly stuck
+
+	// Later callers do not wait on it: one fresh exchange serves them all.
+	start := time.Now()
+	errs := make(chan error, 20)
+	for range 20 {
+		go func() { errs <- call(time.Second) }()
+	}
+	for range 20 {
+		assert.NoError(t, <-errs)
+	}
+	assert.Less(t, time.Since(start), time.Second)
+	assert.NoError(t, <-patient, "the caller that waited from the start is served by the fresh exchange")
+	assert.Equal(t, int32(2), seen.Load(), "the hung request and one fresh one")
+}
+
+func TestHungTokenExchangeIsBounded(t *testing.T) {
+	t.Parallel()
+	api := setup(t, WithHTTPClient(&http.Client{}))
+	api.client.builtin.stuckAfter = 50 * time.Millisecond
+	api.client.builtin.timeout = 300 * time.Millisecond
+	seen := hangFirstTokens(api, 1000) // the endpoint never answers
+	start := time.Now()
+	_, err := api.client.Webhooks.Get(context.Background()) // no deadline of its own
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 2*time.Second, "bounded by the exchange timeout, not the HTTP client's")
+	assert.LessOrEqual(t, seen.Load(), int32(3), "at most one fresh start per caller")
 }

@@ -64,6 +64,7 @@ type Client struct {
 	userAgent  []string
 	logger     *slog.Logger // nil when logging is off
 	lastAuth   atomic.Pointer[authHeader]
+	ttlWarned  atomic.Bool // the token answer's ttl was not understood (logged once)
 }
 
 // service is the common shape of every resource service.
