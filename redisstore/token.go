@@ -232,23 +232,97 @@ func (s *TokenSource) shared(ctx context.Context) (*entry, error) {
 	}
 }
 
-// refresh exchanges a new token while holding the lock.
+// refresh exchanges a new token while holding the lock. The lock is renewed
+// while the exchange runs, so a slow answer does not let a second process
+// exchange too; the write is fenced, so a holder that lost the lock anyway
+// cannot overwrite the token of the one that has it, and takes that one up
+// instead.
 func (s *TokenSource) refresh(ctx context.Context, lock string) (*entry, error) {
 	defer s.unlock(ctx, lock)
 	// Someone may have stored a token between our look and our lock.
 	if e, err := s.load(ctx); err == nil && e != nil && s.fresh(e) {
 		return e, nil
 	}
-	tok, err := s.exchanger.ExchangeToken(ctx)
+	stop := s.keepLock(ctx, lock)
+	xctx, cancel := context.WithTimeout(ctx, max(s.lockTTL, maxExchange))
+	tok, err := s.exchanger.ExchangeToken(xctx)
+	cancel()
+	stop()
 	if err != nil {
 		s.log(ctx, slog.LevelWarn, "token refresh failed", err)
 		return nil, err
 	}
 	e := &entry{tok: tok, ttl: time.Until(tok.Expiry)}
-	if err := s.store(ctx, e); err != nil {
+	stored, err := s.storeIfHeld(ctx, lock, e)
+	switch {
+	case err != nil:
 		s.log(ctx, slog.LevelWarn, "storing the token failed", err)
+	case !stored:
+		if shared, err := s.load(ctx); err == nil && shared != nil && s.usable(shared) {
+			return shared, nil // another process's token: all on one
+		}
 	}
 	return e, nil
+}
+
+// maxExchange bounds one exchange under the lock (the SDK bounds its own
+// at 15 s too).
+const maxExchange = 15 * time.Second
+
+// keepLock extends the lock every third of its timeout until stop is called.
+func (s *TokenSource) keepLock(ctx context.Context, lock string) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(s.lockTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				octx, cancel := s.op(context.WithoutCancel(ctx))
+				n, _ := bounded(octx, func(ctx context.Context) (int, error) {
+					return renewLock.Run(ctx, s.rdb, []string{s.lockKey}, lock, s.lockTTL.Milliseconds()).Int()
+				})
+				cancel()
+				if n == 0 {
+					return // lost (or Redis is away): the fenced write decides
+				}
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+var (
+	renewLock = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`)
+	// storeFenced writes the token only while ARGV[1] holds the lock and no
+	// token that lives longer is stored.
+	storeFenced = redis.NewScript(`
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+local cur = tonumber(redis.call('HGET', KEYS[1], 'expiry'))
+if cur and cur > tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], 'access_token', ARGV[2], 'expiry', ARGV[3], 'ttl', ARGV[4])
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return 1`)
+)
+
+func (s *TokenSource) storeIfHeld(ctx context.Context, lock string, e *entry) (bool, error) {
+	ctx, cancel := s.op(context.WithoutCancel(ctx))
+	defer cancel()
+	n, err := bounded(ctx, func(ctx context.Context) (int, error) {
+		return storeFenced.Run(ctx, s.rdb, []string{s.key, s.lockKey}, lock, e.tok.AccessToken,
+			e.tok.Expiry.UnixMilli(), e.ttl.Milliseconds()).Int()
+	})
+	if err != nil {
+		return false, redisErr(ctx, err)
+	}
+	return n == 1, nil
 }
 
 func (s *TokenSource) fallBack(ctx context.Context, err error) (*entry, error) {
@@ -319,24 +393,6 @@ func (s *TokenSource) load(ctx context.Context) (*entry, error) {
 		tok: &oauth2.Token{AccessToken: tok, TokenType: "Bearer", Expiry: time.UnixMilli(expMs)},
 		ttl: time.Duration(ttlMs) * time.Millisecond,
 	}, nil
-}
-
-func (s *TokenSource) store(ctx context.Context, e *entry) error {
-	ctx, cancel := s.op(ctx)
-	defer cancel()
-	_, err := bounded(ctx, func(ctx context.Context) ([]redis.Cmder, error) {
-		return s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.HSet(ctx, s.key, "access_token", e.tok.AccessToken,
-				"expiry", strconv.FormatInt(e.tok.Expiry.UnixMilli(), 10),
-				"ttl", strconv.FormatInt(e.ttl.Milliseconds(), 10))
-			p.PExpireAt(ctx, s.key, e.tok.Expiry)
-			return nil
-		})
-	})
-	if err != nil {
-		return redisErr(ctx, err)
-	}
-	return nil
 }
 
 // randomID returns 32 random hex digits, unique to a lock holder.

@@ -20,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
 )
 
 var fastRetry = bankhub.WithRetryPolicy(bankhub.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond})
@@ -343,4 +344,91 @@ func TestNewClientSharesTheToken(t *testing.T) {
 	assert.Equal(t, 1, srv.Count(bankhubtest.OpToken))
 	_, err = redisstore.NewClient(rdb, "", "", bankhub.WithBaseURL(srv.URL))
 	assert.Error(t, err)
+}
+
+// slowExchanger answers after delay (or when released), with a token named
+// after it and the given lifetime.
+type slowExchanger struct {
+	name    string
+	delay   time.Duration
+	release chan struct{}
+	life    time.Duration
+	calls   atomic.Int32
+}
+
+func (x *slowExchanger) ExchangeToken(ctx context.Context) (*oauth2.Token, error) {
+	n := x.calls.Add(1)
+	if x.release != nil {
+		select {
+		case <-x.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	select {
+	case <-time.After(x.delay):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return &oauth2.Token{AccessToken: fmt.Sprintf("%s-%d", x.name, n), TokenType: "Bearer", Expiry: time.Now().Add(x.life)}, nil
+}
+
+// Regression: a token answer slower than the lock timeout let a second
+// replica exchange too, and the slower one's older token overwrote the
+// newer: replicas ended up on different tokens.
+func TestSlowHolderKeepsItsLock(t *testing.T) {
+	t.Parallel()
+	rdb := newRedis(t)
+	key := uniqueKey(t)
+	x := &slowExchanger{name: "tok", delay: 600 * time.Millisecond, life: time.Hour}
+	var sources []*redisstore.TokenSource
+	for range 4 {
+		sources = append(sources, redisstore.NewTokenSource(rdb, key, x, redisstore.WithLockTimeout(150*time.Millisecond)))
+	}
+	toks := make(chan string, len(sources))
+	for _, ts := range sources {
+		go func() {
+			tok, err := ts.Token()
+			if err != nil {
+				toks <- "error: " + err.Error()
+				return
+			}
+			toks <- tok.AccessToken
+		}()
+	}
+	for range sources {
+		assert.Equal(t, "tok-1", <-toks, "every replica on the one token")
+	}
+	assert.Equal(t, int32(1), x.calls.Load(), "one exchange, though it took four lock timeouts")
+	assert.Equal(t, "tok-1", rdb.HGet(context.Background(), key, "access_token").Val())
+}
+
+func TestHolderThatLostItsLockTakesUpTheNewerToken(t *testing.T) {
+	t.Parallel()
+	rdb := newRedis(t)
+	key := uniqueKey(t)
+	ctx := context.Background()
+	slow := &slowExchanger{name: "old", release: make(chan struct{}), life: 30 * time.Minute}
+	fast := &slowExchanger{name: "new", life: time.Hour}
+	a := redisstore.NewTokenSource(rdb, key, slow, redisstore.WithLockTimeout(time.Minute))
+	b := redisstore.NewTokenSource(rdb, key, fast, redisstore.WithLockTimeout(time.Minute))
+	got := make(chan string, 1)
+	go func() {
+		tok, err := a.Token()
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		got <- tok.AccessToken
+	}()
+	require.Eventually(t, func() bool { return slow.calls.Load() == 1 }, 2*time.Second, time.Millisecond)
+	// a's lock is lost (as if it lapsed while a could not reach Redis), and
+	// b refreshes meanwhile.
+	require.NoError(t, rdb.Del(ctx, key+":lock").Err())
+	tokB, err := b.Token()
+	require.NoError(t, err)
+	assert.Equal(t, "new-1", tokB.AccessToken)
+	close(slow.release) // a's answer arrives late
+	assert.Equal(t, "new-1", <-got, "a does not overwrite b's token; it takes it up")
+	assert.Equal(t, "new-1", rdb.HGet(ctx, key, "access_token").Val())
 }
