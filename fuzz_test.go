@@ -244,3 +244,32 @@ func FuzzRetryAfter(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRedact: whatever the body, a known secret (letters and digits, as
+// tokens and keys are) survives neither redact nor an excerpt, and the
+// value of a secret-bearing JSON field never does either.
+func FuzzRedact(f *testing.F) {
+	f.Add(`{"code":201,"access_token":"36483db493b10304eb3abc143b3593fa1473eb9b","ttl":60000}`, "36483db493b10304eb3abc143b3593fa1473eb9b")
+	f.Add(`<b>Notice</b> {"link_token":"7c9e6679-7425-40de`, "7c9e66797425")
+	f.Add(`{"data":{"secret_key":"whsec_x"`, "whsecx")
+	f.Add(`Authorization: Basic YmFua2h1Yjpzw6lj`, "YmFua2h1Yjpzw6lj")
+	f.Add(strings.Repeat("a", 600)+`"token":"abcdef123456"`, "abcdef123456")
+	f.Fuzz(func(t *testing.T, body, secret string) {
+		if len(secret) < minSecretLen || strings.ContainsFunc(secret, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+		}) {
+			return
+		}
+		out := redact(body, []string{secret})
+		if strings.Contains(out, secret) {
+			t.Fatalf("secret survives redact: %q", out)
+		}
+		if ex := excerpt([]byte(body), []string{secret}); strings.Contains(ex, secret) || !utf8.ValidString(ex) || len(ex) > maxExcerpt {
+			t.Fatalf("bad excerpt %q", ex)
+		}
+		field := `{"access_token":"` + secret + `","ttl":1}`
+		if !strings.Contains(body, secret) && strings.Contains(redact(body+field, nil), secret) {
+			t.Fatalf("a secret field's value survives")
+		}
+	})
+}

@@ -230,38 +230,46 @@ func (s *Server) linkTokenCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.mu.Lock()
-	c := s.findCompany(in.CompanyXID)
-	var ba *bankAccount
-	if in.BankAccountXID != "" {
-		ba = s.findBankAccount(in.BankAccountXID)
-	}
-	if c == nil || (in.Purpose == "UNLINK_BANK_ACCOUNT" && (ba == nil || ba.companyXID != c.xid || !ba.active)) {
-		s.mu.Unlock()
-		what := "Company"
-		if c != nil {
-			what = "Bank account"
+	var (
+		out     map[string]any
+		hook    *webhookConfig
+		ev      eventPayload
+		missing string
+	)
+	s.locked(func() {
+		c := s.findCompany(in.CompanyXID)
+		var ba *bankAccount
+		if in.BankAccountXID != "" {
+			ba = s.findBankAccount(in.BankAccountXID)
 		}
-		notFound(w, what, false)
+		if c == nil || (in.Purpose == "UNLINK_BANK_ACCOUNT" && (ba == nil || ba.companyXID != c.xid || !ba.active)) {
+			missing = "Company"
+			if c != nil {
+				missing = "Bank account"
+			}
+			return
+		}
+		now := s.now()
+		lt := &linkToken{
+			xid: newXID(), value: newXID(), companyXID: c.xid, purpose: in.Purpose, bankAccountXID: in.BankAccountXID,
+			redirectURI: in.CompletionRedirectURI, language: in.Language, status: "Active",
+			createdAt: now, updatedAt: now, expiresAt: now.Add(defaultLinkTokenLife),
+		}
+		if lt.language == "" {
+			lt.language = "vi"
+		}
+		if in.IsMobileApp != nil {
+			lt.isMobileApp = *in.IsMobileApp
+		}
+		s.linkTokens = append(s.linkTokens, lt)
+		ev = s.recordEvent(lt, "LINK_TOKEN_CREATED", map[string]any{"purpose": lt.purpose, "link_token_xid": lt.xid, "link_session_xid": nil})
+		out = map[string]any{"xid": lt.xid, "hosted_link_url": s.URL + "/link/" + lt.xid, "link_token": lt.value, "expires_at": wireTime(lt.expiresAt)}
+		hook = s.webhook
+	})
+	if missing != "" {
+		notFound(w, missing, false)
 		return
 	}
-	now := s.now()
-	lt := &linkToken{
-		xid: newXID(), value: newXID(), companyXID: c.xid, purpose: in.Purpose, bankAccountXID: in.BankAccountXID,
-		redirectURI: in.CompletionRedirectURI, language: in.Language, status: "Active",
-		createdAt: now, updatedAt: now, expiresAt: now.Add(defaultLinkTokenLife),
-	}
-	if lt.language == "" {
-		lt.language = "vi"
-	}
-	if in.IsMobileApp != nil {
-		lt.isMobileApp = *in.IsMobileApp
-	}
-	s.linkTokens = append(s.linkTokens, lt)
-	ev := s.recordEvent(lt, "LINK_TOKEN_CREATED", map[string]any{"purpose": lt.purpose, "link_token_xid": lt.xid, "link_session_xid": nil})
-	out := map[string]any{"xid": lt.xid, "hosted_link_url": s.URL + "/link/" + lt.xid, "link_token": lt.value, "expires_at": wireTime(lt.expiresAt)}
-	hook := s.webhook
-	s.mu.Unlock()
 	s.deliverEvents(r.Context(), hook, []eventPayload{ev})
 	writeJSON(w, http.StatusCreated, out)
 }
@@ -321,23 +329,31 @@ func (s *Server) linkTokenRevoke(w http.ResponseWriter, r *http.Request) {
 		validationError(w, "link_token_xid", "The link_token_xid field is required.")
 		return
 	}
-	s.mu.Lock()
-	var lt *linkToken
-	for _, t := range s.linkTokens {
-		if t.xid == in.LinkTokenXID {
-			lt = t
+	var (
+		hook  *webhookConfig
+		ev    eventPayload
+		found bool
+	)
+	s.locked(func() {
+		var lt *linkToken
+		for _, t := range s.linkTokens {
+			if t.xid == in.LinkTokenXID {
+				lt = t
+			}
 		}
-	}
-	if lt == nil || lt.status == "Revoked" {
-		s.mu.Unlock()
+		if lt == nil || lt.status == "Revoked" {
+			return
+		}
+		found = true
+		lt.status = "Revoked"
+		lt.updatedAt = s.now()
+		ev = s.recordEvent(lt, "LINK_TOKEN_REVOKED", map[string]any{"purpose": lt.purpose, "link_token_xid": lt.xid, "link_session_xid": nil})
+		hook = s.webhook
+	})
+	if !found {
 		notFound(w, "Link token", true)
 		return
 	}
-	lt.status = "Revoked"
-	lt.updatedAt = s.now()
-	ev := s.recordEvent(lt, "LINK_TOKEN_REVOKED", map[string]any{"purpose": lt.purpose, "link_token_xid": lt.xid, "link_session_xid": nil})
-	hook := s.webhook
-	s.mu.Unlock()
 	s.deliverEvents(r.Context(), hook, []eventPayload{ev})
 	writeJSON(w, http.StatusOK, map[string]any{"message": "Liên kết đã được thu hồi thành công"})
 }
@@ -424,22 +440,23 @@ func (s *Server) companyList(w http.ResponseWriter, r *http.Request) {
 		validationError(w, "sort", "The selected sort is invalid.")
 		return
 	}
-	s.mu.Lock()
 	var match []*company
-	for _, c := range s.companies {
-		if qs := q.Get("q"); qs != "" && !strings.Contains(strings.ToLower(c.fullName), strings.ToLower(qs)) {
-			continue
+	var data []any
+	s.locked(func() {
+		for _, c := range s.companies {
+			if qs := q.Get("q"); qs != "" && !strings.Contains(strings.ToLower(c.fullName), strings.ToLower(qs)) {
+				continue
+			}
+			if st := q.Get("status"); st != "" && c.status != st {
+				continue
+			}
+			match = append(match, c)
 		}
-		if st := q.Get("status"); st != "" && c.status != st {
-			continue
+		if sort != "asc" {
+			slices.Reverse(match)
 		}
-		match = append(match, c)
-	}
-	if sort != "asc" {
-		slices.Reverse(match)
-	}
-	data := wirePage(match, page, perPage, func(c *company) map[string]any { return c.wire(false) })
-	s.mu.Unlock()
+		data = wirePage(match, page, perPage, func(c *company) map[string]any { return c.wire(false) })
+	})
 	writeListPage(w, data, len(match), page, perPage)
 }
 
@@ -636,26 +653,27 @@ func (s *Server) bankAccountList(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
 	var match []*bankAccount
-	for i := len(s.bankAccounts) - 1; i >= 0; i-- { // newest first
-		b := s.bankAccounts[i]
-		if !b.active {
-			continue
+	var data []any
+	s.locked(func() {
+		for i := len(s.bankAccounts) - 1; i >= 0; i-- { // newest first
+			b := s.bankAccounts[i]
+			if !b.active {
+				continue
+			}
+			if v := q.Get("company_xid"); v != "" && b.companyXID != v {
+				continue
+			}
+			if v := q.Get("bank_id"); v != "" && !strings.EqualFold(b.brandName, v) {
+				continue
+			}
+			if v := q.Get("q"); v != "" && !strings.Contains(b.number, v) && !strings.Contains(strings.ToLower(b.holderName), strings.ToLower(v)) {
+				continue
+			}
+			match = append(match, b)
 		}
-		if v := q.Get("company_xid"); v != "" && b.companyXID != v {
-			continue
-		}
-		if v := q.Get("bank_id"); v != "" && !strings.EqualFold(b.brandName, v) {
-			continue
-		}
-		if v := q.Get("q"); v != "" && !strings.Contains(b.number, v) && !strings.Contains(strings.ToLower(b.holderName), strings.ToLower(v)) {
-			continue
-		}
-		match = append(match, b)
-	}
-	data := wirePage(match, page, perPage, func(b *bankAccount) map[string]any { return b.wire(false) })
-	s.mu.Unlock()
+		data = wirePage(match, page, perPage, func(b *bankAccount) map[string]any { return b.wire(false) })
+	})
 	writeListPage(w, data, len(match), page, perPage)
 }
 
@@ -705,28 +723,29 @@ func (s *Server) transactionList(w http.ResponseWriter, r *http.Request) {
 		validationError(w, "webhook_success", "The selected webhook_success is invalid.")
 		return
 	}
-	s.mu.Lock()
 	match := []*transaction{}
-	for i := len(s.transactions) - 1; i >= 0; i-- {
-		t := s.transactions[i]
-		d := t.date.In(bankhub.VietnamZone).Format("2006-01-02")
-		switch {
-		case q.Get("company_xid") != "" && t.companyXID != q.Get("company_xid"),
-			q.Get("bank_account_xid") != "" && t.bankAccountXID != q.Get("bank_account_xid"),
-			q.Get("brand_name") != "" && !strings.EqualFold(t.brandName, q.Get("brand_name")),
-			exact != "" && d != exact, start != "" && d < start, end != "" && d > end,
-			tt != "" && t.transferType != tt,
-			ws != "" && flag(t.webhookSuccess) != ws:
-			continue
+	var data []any
+	s.locked(func() {
+		for i := len(s.transactions) - 1; i >= 0; i-- {
+			t := s.transactions[i]
+			d := t.date.In(bankhub.VietnamZone).Format("2006-01-02")
+			switch {
+			case q.Get("company_xid") != "" && t.companyXID != q.Get("company_xid"),
+				q.Get("bank_account_xid") != "" && t.bankAccountXID != q.Get("bank_account_xid"),
+				q.Get("brand_name") != "" && !strings.EqualFold(t.brandName, q.Get("brand_name")),
+				exact != "" && d != exact, start != "" && d < start, end != "" && d > end,
+				tt != "" && t.transferType != tt,
+				ws != "" && flag(t.webhookSuccess) != ws:
+				continue
+			}
+			if v := strings.ToLower(q.Get("q")); v != "" && !strings.Contains(strings.ToLower(t.content), v) &&
+				!strings.Contains(strings.ToLower(t.paymentCode), v) && !strings.Contains(t.number, v) {
+				continue
+			}
+			match = append(match, t)
 		}
-		if v := strings.ToLower(q.Get("q")); v != "" && !strings.Contains(strings.ToLower(t.content), v) &&
-			!strings.Contains(strings.ToLower(t.paymentCode), v) && !strings.Contains(t.number, v) {
-			continue
-		}
-		match = append(match, t)
-	}
-	data := wirePage(match, page, perPage, (*transaction).wire)
-	s.mu.Unlock()
+		data = wirePage(match, page, perPage, (*transaction).wire)
+	})
 	writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": map[string]any{
 		"page": page, "per_page": perPage, "total": len(match), "total_pages": pageCount(len(match), perPage)}})
 }
@@ -877,10 +896,11 @@ func (s *Server) merchantLogo(w http.ResponseWriter, r *http.Request) {
 		validationError(w, "logo", "The logo must be a file of type: jpg, jpeg, png.")
 		return
 	}
-	s.mu.Lock()
-	s.merchant.logoURL = fmt.Sprintf("%s/logos/merchant-%d.png", s.URL, s.now().UnixNano())
-	url := s.merchant.logoURL
-	s.mu.Unlock()
+	var url string
+	s.locked(func() {
+		s.merchant.logoURL = fmt.Sprintf("%s/logos/merchant-%d.png", s.URL, s.now().UnixNano())
+		url = s.merchant.logoURL
+	})
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"logo_url": url}})
 }
 
@@ -999,9 +1019,10 @@ func (s *Server) webhookSet(w http.ResponseWriter, r *http.Request) {
 		}
 		cfg.events = append(cfg.events, *in.AllowEvents...)
 	}
-	s.mu.Lock()
-	s.webhook = cfg
-	out := cfg.wire(false)
-	s.mu.Unlock()
+	var out map[string]any
+	s.locked(func() {
+		s.webhook = cfg
+		out = cfg.wire(false)
+	})
 	writeJSON(w, http.StatusOK, webhookEnvelope(200, "Cập nhật webhook thành công", out))
 }

@@ -24,6 +24,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,8 +88,10 @@ type Server struct {
 	ipnURL       string
 	ipnKey       string
 	faults       map[string][]*Fault
-	requests     []*Request
-	deliveries   []Delivery
+	requests     []*Request // the last logSize, oldest first
+	counts       map[string]int
+	deliveries   []Delivery // the last logSize
+	logSize      int
 }
 
 // ServerOption configures NewServer.
@@ -135,6 +138,21 @@ func WithDeliveryRetries(retries int, base time.Duration) ServerOption {
 	}
 }
 
+// DefaultLogSize is how many requests and deliveries a server keeps.
+const DefaultLogSize = 10_000
+
+// WithLogSize sets how many of the latest requests (Requests) and
+// deliveries (Deliveries) the server keeps (DefaultLogSize), so that a
+// long-running fake does not grow without bound. Count stays exact however
+// many were dropped.
+func WithLogSize(n int) ServerOption {
+	return func(s *Server) {
+		if n > 0 {
+			s.logSize = n
+		}
+	}
+}
+
 // WithAddr makes the server listen on addr (e.g. "127.0.0.1:8089") instead
 // of a random loopback port.
 func WithAddr(addr string) ServerOption {
@@ -152,6 +170,8 @@ func NewServer(opts ...ServerOption) *Server {
 		delivery:     deliveryConfig{retries: 7, base: 10 * time.Millisecond},
 		tokens:       map[string]time.Time{},
 		faults:       map[string][]*Fault{},
+		counts:       map[string]int{},
+		logSize:      DefaultLogSize,
 		merchant:     merchantConfig{keywords: []string{}},
 	}
 	for _, opt := range opts {
@@ -219,35 +239,47 @@ type Request struct {
 	At     time.Time
 }
 
-// Requests returns the requests received so far, in order.
+// Requests returns the latest requests received (up to the log size), in
+// order.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
+	log := lastN(s.requests, s.logSize)
+	out := make([]Request, len(log))
+	for i, r := range log {
 		out[i] = *r
 	}
 	return out
 }
 
-// Count returns how many requests of op the server received.
+// Count returns how many requests of op the server received since it
+// started (or since ResetRequests), including those no longer in the log.
 func (s *Server) Count(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.requests {
-		if r.Op == op {
-			n++
-		}
-	}
-	return n
+	return s.counts[op]
 }
 
-// ResetRequests clears the request log.
+// ResetRequests clears the request log and the counts.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	s.requests = nil
+	clear(s.counts)
 	s.mu.Unlock()
+}
+
+// bounded keeps the last n items of log, trimming in batches so that
+// appending stays cheap.
+func bounded[T any](log []T, n int) []T {
+	if len(log) <= 2*n {
+		return log
+	}
+	return append(log[:0:0], log[len(log)-n:]...)
+}
+
+// lastN returns a copy of the last n items of log.
+func lastN[T any](log []T, n int) []T {
+	return append([]T(nil), log[max(len(log)-n, 0):]...)
 }
 
 // Fault is a misbehaviour applied to the next Count requests of an operation.
@@ -304,6 +336,13 @@ func (s *Server) ExpireTokens() {
 	s.mu.Unlock()
 }
 
+// locked runs fn with s.mu held, and releases it even if fn panics.
+func (s *Server) locked(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn()
+}
+
 func (s *Server) takeFault(op string) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -355,13 +394,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// dropped connection finds both requests counted.
 	entry := &Request{Op: op, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, At: s.now()}
 	s.mu.Lock()
-	s.requests = append(s.requests, entry)
+	s.requests = bounded(append(s.requests, entry), s.logSize)
+	s.counts[op]++
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		entry.Status = sw.status // the entry itself: safe across ResetRequests
 		s.mu.Unlock()
 	}()
+	defer s.recoverPanic(sw, r)
 	f := s.takeFault(op)
 	if f != nil && s.applyFault(sw, r, f) {
 		return
@@ -372,6 +413,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(sw, r)
+}
+
+// recoverPanic answers 500 when a handler panics, so that one bad request
+// cannot take the fake down (every lock is released by a defer).
+func (s *Server) recoverPanic(w *statusWriter, r *http.Request) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if p == http.ErrAbortHandler {
+		panic(p)
+	}
+	if w.status == 0 {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"code": 500, "message": "Internal Server Error"})
+	}
+	s.logf("bankhubtest: %s %s: handler panicked: %v", r.Method, r.URL.Path, p)
+}
+
+// logf reports a fault of the fake itself on stderr.
+func (s *Server) logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }
 
 // applyFault reports whether the fault answered the request.

@@ -39,11 +39,11 @@ type Delivery struct {
 	Err error
 }
 
-// Deliveries returns every delivery so far, in order.
+// Deliveries returns the latest deliveries (up to the log size), in order.
 func (s *Server) Deliveries() []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Delivery(nil), s.deliveries...)
+	return lastN(s.deliveries, s.logSize)
 }
 
 type eventPayload struct {
@@ -102,7 +102,7 @@ func (s *Server) deliver(ctx context.Context, d Delivery, header, value string) 
 		break
 	}
 	s.mu.Lock()
-	s.deliveries = append(s.deliveries, d)
+	s.deliveries = bounded(append(s.deliveries, d), s.logSize)
 	s.mu.Unlock()
 	return d
 }
