@@ -252,8 +252,7 @@ type renewer struct {
 func (r *dedupeRunner) renewEvery(ctx context.Context, key, owner string) *renewer {
 	rn := &renewer{}
 	every := r.lease / 3
-	var tick func()
-	tick = func() {
+	tick := func() {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout)
 		r.store.Renew(cctx, key, owner, r.lease) // a failed renewal is retried on the next tick
 		cancel()

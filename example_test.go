@@ -254,7 +254,7 @@ func ExampleNewReconciler() {
 	srv, client := fakeClient()
 	defer srv.Close()
 	ctx := context.Background()
-	account, err := srv.AddBankAccount(srv.AddCompany("Công ty TNHH ABC", "Active", "Unlimited"), bankhubtest.LinkParams{})
+	account, err := srv.AddBankAccount(srv.AddCompany(bankhubtest.CompanyParams{FullName: "Công ty TNHH ABC"}), bankhubtest.LinkParams{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func newMoney(t *testing.T) *money {
 	m.fake = bankhubtest.NewServer(bankhubtest.WithDeliveryRetries(1, time.Millisecond))
 	t.Cleanup(m.fake.Close)
 	m.client = m.fake.Client()
-	company := m.fake.AddCompany("Cửa hàng Minh An", "Active", "Unlimited")
+	company := m.fake.AddCompany(bankhubtest.CompanyParams{FullName: "Cửa hàng Minh An"})
 	var err error
 	m.account, err = m.fake.AddBankAccount(company, bankhubtest.LinkParams{})
 	require.NoError(t, err)

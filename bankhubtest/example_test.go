@@ -105,7 +105,7 @@ func ExampleServer_AddBankAccount() {
 	defer srv.Close()
 	ctx := context.Background()
 
-	company := srv.AddCompany("Công ty TNHH ABC", "Active", "Unlimited")
+	company := srv.AddCompany(bankhubtest.CompanyParams{FullName: "Công ty TNHH ABC"})
 	accountXID, err := srv.AddBankAccount(company, bankhubtest.LinkParams{BrandName: "ACB"})
 	if err != nil {
 		log.Fatal(err)

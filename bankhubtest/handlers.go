@@ -180,17 +180,11 @@ func (s *Server) routes() {
 			}
 		})
 	}
-	s.mux.HandleFunc("GET /link/{xid}", s.hostedLink)
+	s.controlRoutes()
+	s.hostedRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"code": 404, "message": "Resource not found"})
 	})
-}
-
-// hostedLink stands in for the hosted link page.
-func (s *Server) hostedLink(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprintf(w, "<!DOCTYPE html><title>Bank Hub (simulated)</title><p>Simulated hosted link %s. Complete it with Server.SimulateLink.</p>\n",
-		strings.ReplaceAll(r.PathValue("xid"), "<", ""))
 }
 
 // --- link tokens ---
@@ -373,6 +367,17 @@ func (s *Server) findBankAccount(xid string) *bankAccount {
 	for _, b := range s.bankAccounts {
 		if b.xid == xid {
 			return b
+		}
+	}
+	return nil
+}
+
+// findLinkTokenAny finds a link token by its value or its xid (the last
+// segment of hosted_link_url), for the simulations. Call with s.mu held.
+func (s *Server) findLinkTokenAny(valueOrXID string) *linkToken {
+	for _, t := range s.linkTokens {
+		if t.value == valueOrXID || t.xid == valueOrXID {
+			return t
 		}
 	}
 	return nil

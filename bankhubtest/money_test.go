@@ -41,7 +41,7 @@ func TestAddBankAccountAndTransfersWithDateReferenceAndDirection(t *testing.T) {
 	c := srv.Client()
 	_, err := srv.AddBankAccount("no-such-company", bankhubtest.LinkParams{})
 	assert.Error(t, err)
-	company := srv.AddCompany("Cửa hàng Minh An", "Active", "Unlimited")
+	company := srv.AddCompany(bankhubtest.CompanyParams{FullName: "Cửa hàng Minh An"})
 	acct, err := srv.AddBankAccount(company, bankhubtest.LinkParams{BrandName: "ACB", AccountNumber: "4567890123", AccountHolderName: "BUI VAN G"})
 	require.NoError(t, err)
 	ba, err := c.BankAccounts.Get(context.Background(), acct)
@@ -86,7 +86,7 @@ func TestAddBankAccountAndTransfersWithDateReferenceAndDirection(t *testing.T) {
 func TestIPNReceiverDownOrFailingLeavesWebhookSuccessZero(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, bankhubtest.WithDeliveryRetries(2, time.Millisecond))
-	company := srv.AddCompany("Cửa hàng Minh An", "Active", "Unlimited")
+	company := srv.AddCompany(bankhubtest.CompanyParams{FullName: "Cửa hàng Minh An"})
 	acct, err := srv.AddBankAccount(company, bankhubtest.LinkParams{})
 	require.NoError(t, err)
 	rc := &receiver{status: 500}
@@ -121,7 +121,7 @@ func TestIPNReceiverDownOrFailingLeavesWebhookSuccessZero(t *testing.T) {
 func TestPagePastTheEndIsEmpty(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
-	srv.AddCompany("A", "Active", "")
+	srv.AddCompany(bankhubtest.CompanyParams{FullName: "A", TransactionAmount: bankhub.Ptr(bankhub.TransactionCount(0))})
 	c := srv.Client()
 	for _, page := range []int{2, 1 << 40, 1 << 62} {
 		p, err := c.Companies.List(context.Background(), &bankhub.CompanyListParams{Page: page})

@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bankhub-go/bankhub"
@@ -76,6 +77,7 @@ type Server struct {
 	sandbox  bool
 	now      func() time.Time
 	delivery deliveryConfig
+	offset   atomic.Int64 // Advance, in nanoseconds
 
 	mu           sync.Mutex
 	tokens       map[string]time.Time // access token → expiry
@@ -166,7 +168,6 @@ func NewServer(opts ...ServerOption) *Server {
 		ClientSecret: defaultClientSecret,
 		ttl:          defaultTokenTTL,
 		sandbox:      true,
-		now:          time.Now,
 		delivery:     deliveryConfig{retries: 7, base: 10 * time.Millisecond},
 		tokens:       map[string]time.Time{},
 		faults:       map[string][]*Fault{},
@@ -174,6 +175,7 @@ func NewServer(opts ...ServerOption) *Server {
 		logSize:      DefaultLogSize,
 		merchant:     merchantConfig{keywords: []string{}},
 	}
+	s.now = func() time.Time { return time.Now().Add(time.Duration(s.offset.Load())) }
 	for _, opt := range opts {
 		if opt != nil {
 			opt(s)

@@ -67,7 +67,7 @@ func TestRequestLogIsBoundedAndCountsExact(t *testing.T) {
 		t.Errorf("%d requests held, want at most twice the log size", len(s.requests))
 	}
 
-	acct, err := s.AddBankAccount(s.AddCompany("A", "Active", "Unlimited"), LinkParams{})
+	acct, err := s.AddBankAccount(s.AddCompany(CompanyParams{FullName: "A"}), LinkParams{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"image"
 	"image/png"
 	"io"
@@ -211,7 +210,7 @@ func TestStrictness(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, bankhubtest.WithCredentials("merchant", "s3cret"))
 	auth := bearer(t, srv)
-	companyXID := srv.AddCompany("Công ty TNHH ABC", "Active", "Unlimited")
+	companyXID := srv.AddCompany(bankhubtest.CompanyParams{FullName: "Công ty TNHH ABC"})
 	const js = "application/json"
 	cases := []struct {
 		name, method, path, auth, ct, body string
@@ -541,15 +540,15 @@ func TestDeliveryRetriesOnlyOnNetworkFailure(t *testing.T) {
 	require.NoError(t, err)
 	_, err = srv.SimulateTransfer(ctx, bankhubtest.TransferParams{BankAccountXID: acct, Amount: 5})
 	require.NoError(t, err)
-	_, err = c.LinkTokens.Create(ctx, &bankhub.LinkTokenCreateParams{CompanyXID: srv.AddCompany("Y", "Active", ""), Purpose: bankhub.PurposeLinkBankAccount})
+	_, err = c.LinkTokens.Create(ctx, &bankhub.LinkTokenCreateParams{CompanyXID: srv.AddCompany(bankhubtest.CompanyParams{FullName: "Y", TransactionAmount: bankhub.Ptr(bankhub.TransactionCount(0))}), Purpose: bankhub.PurposeLinkBankAccount})
 	require.NoError(t, err)
 	ds := srv.Deliveries()
 	require.Len(t, ds, 2)
-	assert.Equal(t, "ipn", ds[0].Kind)
+	assert.Equal(t, bankhubtest.DeliveryIPN, ds[0].Kind)
 	assert.Equal(t, 4, ds[0].Attempts, "connection refused: 1 + 3 retries")
 	assert.Error(t, ds[0].Err)
 	assert.Equal(t, 0, ds[0].Status)
-	assert.Equal(t, "event", ds[1].Kind)
+	assert.Equal(t, bankhubtest.DeliveryEvent, ds[1].Kind)
 	assert.Equal(t, 1, ds[1].Attempts, "an answer, even a 500, is not retried")
 	assert.Equal(t, 500, ds[1].Status)
 	tx, err := c.Transactions.List(ctx, nil)
@@ -561,7 +560,7 @@ func TestHonestPagination(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
 	for i := range 25 {
-		srv.AddCompany("Company "+string(rune('A'+i)), "Active", "")
+		srv.AddCompany(bankhubtest.CompanyParams{FullName: "Company " + string(rune('A'+i)), TransactionAmount: bankhub.Ptr(bankhub.TransactionCount(0))})
 	}
 	c := srv.Client()
 	var names []string
@@ -580,14 +579,3 @@ func TestHonestPagination(t *testing.T) {
 	assert.Equal(t, "Company E", page.Data[0].FullName, "newest first by default")
 }
 
-func TestHostedLinkPage(t *testing.T) {
-	t.Parallel()
-	srv := newServer(t)
-	resp, err := http.Get(srv.URL + "/link/abc")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	assert.Equal(t, 200, resp.StatusCode)
-	assert.Contains(t, string(b), "SimulateLink")
-	assert.False(t, errors.Is(err, bankhub.ErrNotFound))
-}

@@ -22,10 +22,18 @@ type deliveryConfig struct {
 	base    time.Duration
 }
 
+// DeliveryKind tells a webhook event from an IPN.
+type DeliveryKind string
+
+// The kinds of delivery.
+const (
+	DeliveryEvent DeliveryKind = "event"
+	DeliveryIPN   DeliveryKind = "ipn"
+)
+
 // Delivery is one webhook event or IPN the server sent (or tried to).
 type Delivery struct {
-	// Kind is "event" or "ipn".
-	Kind string
+	Kind DeliveryKind
 	URL  string
 	// Name is the event name, or the transaction id for an IPN.
 	Name string
@@ -70,7 +78,7 @@ func (s *Server) deliverEvents(ctx context.Context, hook *webhookConfig, events 
 		if !hook.wants(ev.name) {
 			continue
 		}
-		s.deliver(ctx, Delivery{Kind: "event", URL: hook.url, Name: ev.name, Body: ev.body}, "X-Secret-Key", hook.secret)
+		s.deliver(ctx, Delivery{Kind: DeliveryEvent, URL: hook.url, Name: ev.name, Body: ev.body}, "X-Secret-Key", hook.secret)
 	}
 }
 
@@ -107,16 +115,58 @@ func (s *Server) deliver(ctx context.Context, d Delivery, header, value string) 
 	return d
 }
 
-// AddCompany creates a company directly (seed data) and returns its xid.
-// status is "Active" or "Pending"; transactionAmount is "Unlimited", a count,
-// or "" for "0" (no IPN until it is raised).
-func (s *Server) AddCompany(fullName, status, transactionAmount string) string {
-	if transactionAmount == "" {
-		transactionAmount = "0"
+// CompanyParams describes a company added with AddCompany. The zero value
+// is a company ready to receive money: Active, IPN on (transaction_amount
+// Unlimited), payment codes on with prefix "DH" and a 6 to 8 digit suffix.
+type CompanyParams struct {
+	FullName string // default "Công ty TNHH Demo"
+	Status   bankhub.CompanyStatus
+	// TransactionAmount nil means Unlimited; TransactionCount(0) turns IPN
+	// off, as for a company created through the API.
+	TransactionAmount *bankhub.TransactionAmount
+	// PaymentCodeOff turns payment-code recognition off.
+	PaymentCodeOff    bool
+	PaymentCodePrefix string // default "DH"
+	// SuffixFrom and SuffixTo bound the suffix length (default 6 and 8).
+	SuffixFrom, SuffixTo int
+	SuffixType           bankhub.SuffixCharacterType // default NumberOnly
+}
+
+var errNoCompany = errors.New("bankhubtest: no such company")
+
+// AddCompany creates a company directly (seed data, no request) and returns
+// its xid.
+func (s *Server) AddCompany(p CompanyParams) string {
+	if p.FullName == "" {
+		p.FullName = "Công ty TNHH Demo"
+	}
+	if p.Status == "" {
+		p.Status = bankhub.CompanyActive
+	}
+	amount := bankhub.UnlimitedTransactions()
+	if p.TransactionAmount != nil {
+		amount = *p.TransactionAmount
+	}
+	if p.PaymentCodePrefix == "" {
+		p.PaymentCodePrefix = "DH"
+	}
+	if p.SuffixFrom == 0 {
+		p.SuffixFrom = 6
+	}
+	if p.SuffixTo == 0 {
+		p.SuffixTo = max(8, p.SuffixFrom)
+	}
+	if p.SuffixType == "" {
+		p.SuffixType = bankhub.SuffixNumberOnly
+	}
+	code := "on"
+	if p.PaymentCodeOff {
+		code = "off"
 	}
 	now := s.now()
-	c := &company{xid: newXID(), fullName: fullName, status: status, paymentCode: "off", suffixFrom: 6, suffixTo: 8,
-		suffixType: "NumberAndLetter", transactionAmount: transactionAmount, createdAt: now, updatedAt: now}
+	c := &company{xid: newXID(), fullName: p.FullName, status: string(p.Status), paymentCode: code, prefix: p.PaymentCodePrefix,
+		suffixFrom: p.SuffixFrom, suffixTo: p.SuffixTo, suffixType: string(p.SuffixType),
+		transactionAmount: amount.String(), createdAt: now, updatedAt: now}
 	s.mu.Lock()
 	s.companies = append(s.companies, c)
 	s.mu.Unlock()
@@ -153,7 +203,7 @@ func (p LinkParams) withDefaults() LinkParams {
 var ErrLinkToken = errors.New("bankhubtest: link token cannot be used")
 
 // SimulateLink plays a user completing the hosted link of linkToken (the
-// token value): a session goes through the link states, a bank account
+// token's value, or its xid as in hosted_link_url): a session goes through the link states, a bank account
 // appears, and the webhook events of a successful link are delivered
 // (LINK_SESSION_INITIALIZED, three LINK_SESSION_STATE_CHANGED,
 // BANK_ACCOUNT_LINKED, LINK_SESSION_COMPLETED). It returns the new bank
@@ -205,21 +255,27 @@ func (s *Server) SimulateLink(ctx context.Context, linkToken string, p LinkParam
 }
 
 // SimulateUnlink plays a user completing the hosted link of an
-// UNLINK_BANK_ACCOUNT token: the account is unlinked (it disappears from the
+// UNLINK_BANK_ACCOUNT token (its value or its xid): the account is unlinked (it disappears from the
 // lists) and LINK_SESSION_INITIALIZED, LINK_SESSION_STATE_CHANGED
 // (REQUEST_BANK_ACCOUNT_UNLINK), BANK_ACCOUNT_UNLINKED and
 // LINK_SESSION_COMPLETED (unlinked: true) are delivered.
 func (s *Server) SimulateUnlink(ctx context.Context, linkToken string) error {
+	_, err := s.unlink(ctx, linkToken)
+	return err
+}
+
+// unlink is SimulateUnlink; it returns the unlinked account's xid.
+func (s *Server) unlink(ctx context.Context, linkToken string) (string, error) {
 	s.mu.Lock()
 	lt, err := s.usableLinkToken(linkToken, "UNLINK_BANK_ACCOUNT")
 	if err != nil {
 		s.mu.Unlock()
-		return err
+		return "", err
 	}
 	ba := s.findBankAccount(lt.bankAccountXID)
 	if ba == nil || !ba.active {
 		s.mu.Unlock()
-		return fmt.Errorf("%w: bank account %s is not linked", ErrLinkToken, lt.bankAccountXID)
+		return "", fmt.Errorf("%w: bank account %s is not linked", ErrLinkToken, lt.bankAccountXID)
 	}
 	now := s.now()
 	sess := &linkSession{xid: newXID(), state: "FINISHED_BANK_ACCOUNT_UNLINK", status: "Completed", finishedAt: now,
@@ -240,7 +296,7 @@ func (s *Server) SimulateUnlink(ctx context.Context, linkToken string) error {
 	hook := s.webhook
 	s.mu.Unlock()
 	s.deliverEvents(ctx, hook, events)
-	return nil
+	return ba.xid, nil
 }
 
 func merge(a, b map[string]any) map[string]any {
@@ -256,7 +312,7 @@ func merge(a, b map[string]any) map[string]any {
 
 // usableLinkToken finds an active token of the purpose. Call with s.mu held.
 func (s *Server) usableLinkToken(value, purpose string) (*linkToken, error) {
-	lt := s.findLinkToken(value)
+	lt := s.findLinkTokenAny(value)
 	switch {
 	case lt == nil:
 		return nil, fmt.Errorf("%w: unknown link token", ErrLinkToken)
@@ -352,7 +408,7 @@ func (s *Server) SimulateTransfer(ctx context.Context, p TransferParams) (*bankh
 			"amount": t.amount, "reference_code": t.reference, "accumulated": 0, "transaction_id": t.id,
 		}
 		body, _ := json.Marshal(ipn)
-		d := s.deliver(ctx, Delivery{Kind: "ipn", URL: ipnURL, Name: t.id, Body: body}, "Authorization", "Apikey "+ipnKey)
+		d := s.deliver(ctx, Delivery{Kind: DeliveryIPN, URL: ipnURL, Name: t.id, Body: body}, "Authorization", "Apikey "+ipnKey)
 		s.mu.Lock()
 		t.webhookSuccess = d.Status >= 200 && d.Status <= 299
 		s.mu.Unlock()
@@ -395,7 +451,7 @@ func (s *Server) AddBankAccount(companyXID string, p LinkParams) (string, error)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.findCompany(companyXID) == nil {
-		return "", fmt.Errorf("bankhubtest: no company %s", companyXID)
+		return "", fmt.Errorf("%w: %s", errNoCompany, companyXID)
 	}
 	now := s.now()
 	ba := &bankAccount{xid: newXID(), companyXID: companyXID, brandName: p.BrandName, holderName: p.AccountHolderName,

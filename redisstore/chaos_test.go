@@ -295,7 +295,7 @@ func chaos(t *testing.T, transfers int, crashes bool) {
 	begin := time.Now()
 	fake := bankhubtest.NewServer(bankhubtest.WithDeliveryRetries(2, 5*time.Millisecond))
 	defer fake.Close()
-	company := fake.AddCompany("Cửa hàng Minh An", "Active", "Unlimited")
+	company := fake.AddCompany(bankhubtest.CompanyParams{FullName: "Cửa hàng Minh An"})
 	var accounts []string
 	for i := range 4 {
 		acct, err := fake.AddBankAccount(company, bankhubtest.LinkParams{AccountNumber: fmt.Sprintf("01234567%02d", i)})

@@ -45,7 +45,7 @@ func main() {
 	fmt.Printf("fake Bank Hub listening on %s\n", srv.URL)
 	fmt.Printf("client id: %s (secret as given with -client-secret)\n", srv.ClientID)
 	if *seed {
-		xid := srv.AddCompany("Công ty TNHH Demo", "Active", "Unlimited")
+		xid := srv.AddCompany(bankhubtest.CompanyParams{FullName: "Công ty TNHH Demo"})
 		fmt.Printf("seeded company: %s\n", xid)
 	}
 	stop := make(chan os.Signal, 1)

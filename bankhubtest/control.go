@@ -1,0 +1,450 @@
+package bankhubtest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/bankhub-go/bankhub"
+)
+
+// ControlPrefix is the path prefix of the control API: the same server's
+// endpoints for driving the fake over HTTP, from tests in any language. No
+// Bank Hub path starts with it. Every endpoint takes and answers JSON, needs
+// no authentication, and does what the Go method of the same name does:
+//
+//	GET  /__control/health          {"status":"ok"}
+//	POST /__control/companies       AddCompany: {full_name, status, transaction_amount, payment_code_prefix, ...} → {xid}
+//	POST /__control/bank-accounts   AddBankAccount: {company_xid, brand_name, account_number, account_holder_name, account_type} → {bank_account_xid}
+//	POST /__control/link            SimulateLink: {link_token | link_token_xid, brand_name, account_number, ...} → {bank_account_xid}
+//	POST /__control/unlink          SimulateUnlink: {link_token | link_token_xid} → {bank_account_xid}
+//	POST /__control/inactivate      InactivateBankAccount: {bank_account_xid}
+//	POST /__control/transfer        SimulateTransfer: {bank_account_xid, amount, content, transfer_type, transaction_date, reference_code} → the transaction
+//	POST /__control/ipn-target      SetIPN: {url, api_key}
+//	POST /__control/webhook-target  SetWebhook: {url, secret_key, events}
+//	POST /__control/faults          InjectFault: {op, count, status, retry_after_seconds, delay_ms, drop, drop_after, blocked}
+//	POST /__control/faults/clear    ClearFaults
+//	POST /__control/expire-tokens   ExpireTokens
+//	POST /__control/clock           Advance: {advance: "90m"} → {now}
+//	GET  /__control/requests        Requests (and counts per operation)
+//	GET  /__control/deliveries      Deliveries, with the receiver's answers
+//	POST /__control/reset           Reset
+//
+// Errors answer 400 (bad input), 404 (unknown id or token) or 409 (a link
+// token that cannot be used) with {"error": "..."}.
+const ControlPrefix = "/__control/"
+
+func (s *Server) controlRoutes() {
+	routes := map[string]func(*http.Request) (any, error){
+		"GET health":              func(*http.Request) (any, error) { return map[string]string{"status": "ok"}, nil },
+		"POST companies":          s.ctlCompany,
+		"POST bank-accounts":      s.ctlBankAccount,
+		"POST link":               s.ctlLink,
+		"POST unlink":             s.ctlUnlink,
+		"POST inactivate":         s.ctlInactivate,
+		"POST transfer":           s.ctlTransfer,
+		"POST ipn-target":         s.ctlIPNTarget,
+		"POST webhook-target":     s.ctlWebhookTarget,
+		"POST faults":             s.ctlFault,
+		"POST faults/clear":       func(*http.Request) (any, error) { s.ClearFaults(); return ok, nil },
+		"POST expire-tokens":      func(*http.Request) (any, error) { s.ExpireTokens(); return ok, nil },
+		"POST clock":              s.ctlClock,
+		"GET requests":            s.ctlRequests,
+		"GET deliveries":          s.ctlDeliveries,
+		"POST reset":              func(*http.Request) (any, error) { s.Reset(); return ok, nil },
+		"GET bank-accounts/{xid}": s.ctlBankAccountGet,
+	}
+	for route, fn := range routes {
+		method, path, _ := strings.Cut(route, " ")
+		s.mux.HandleFunc(method+" "+ControlPrefix+path, func(w http.ResponseWriter, r *http.Request) {
+			out, err := fn(r)
+			if err != nil {
+				writeJSON(w, controlStatus(err), map[string]string{"error": err.Error()})
+				return
+			}
+			writeJSON(w, http.StatusOK, out)
+		})
+	}
+	s.mux.HandleFunc(ControlPrefix, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such control endpoint; see ControlPrefix's documentation or bankhub-fake -h"})
+	})
+}
+
+var ok = map[string]bool{"ok": true}
+
+// errBadInput marks a control request the server cannot act on.
+var errBadInput = errors.New("bad input")
+
+func badInput(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errBadInput, fmt.Sprintf(format, args...))
+}
+
+func controlStatus(err error) int {
+	switch {
+	case errors.Is(err, errBadInput):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrLinkToken):
+		return http.StatusConflict
+	case errors.Is(err, ErrNoBankAccount), errors.Is(err, errNoCompany):
+		return http.StatusNotFound
+	}
+	return http.StatusInternalServerError
+}
+
+func decodeControl(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badInput("%v", err)
+	}
+	return nil
+}
+
+func (s *Server) ctlCompany(r *http.Request) (any, error) {
+	var in struct {
+		FullName          string `json:"full_name"`
+		Status            string `json:"status"`
+		TransactionAmount string `json:"transaction_amount"`
+		PaymentCode       string `json:"payment_code"`
+		Prefix            string `json:"payment_code_prefix"`
+		SuffixFrom        int    `json:"payment_code_suffix_from"`
+		SuffixTo          int    `json:"payment_code_suffix_to"`
+		SuffixType        string `json:"payment_code_suffix_character_type"`
+	}
+	if err := decodeControl(r, &in); err != nil {
+		return nil, err
+	}
+	p := CompanyParams{FullName: in.FullName, Status: bankhub.CompanyStatus(in.Status), PaymentCodePrefix: in.Prefix,
+		PaymentCodeOff: in.PaymentCode == "off", SuffixFrom: in.SuffixFrom, SuffixTo: in.SuffixTo,
+		SuffixType: bankhub.SuffixCharacterType(in.SuffixType)}
+	if in.TransactionAmount != "" {
+		var amount bankhub.TransactionAmount
+		if err := json.Unmarshal([]byte(quoteIfWord(in.TransactionAmount)), &amount); err != nil {
+			return nil, badInput("transaction_amount: %v", err)
+		}
+		p.TransactionAmount = &amount
+	}
+	return map[string]string{"xid": s.AddCompany(p)}, nil
+}
+
+// quoteIfWord turns Unlimited into "Unlimited" and leaves numbers alone.
+func quoteIfWord(s string) string {
+	if s != "" && (s[0] < '0' || s[0] > '9') {
+		return `"` + s + `"`
+	}
+	return s
+}
+
+type linkIn struct {
+	LinkToken         string `json:"link_token"`
+	LinkTokenXID      string `json:"link_token_xid"`
+	BrandName         string `json:"brand_name"`
+	AccountNumber     string `json:"account_number"`
+	AccountHolderName string `json:"account_holder_name"`
+	AccountType       string `json:"account_type"`
+}
+
+func (in linkIn) params() LinkParams {
+	return LinkParams{BrandName: in.BrandName, AccountNumber: in.AccountNumber, AccountHolderName: in.AccountHolderName,
+		AccountType: bankhub.AccountType(in.AccountType)}
+}
+
+func (in linkIn) token() (string, error) {
+	switch {
+	case in.LinkToken != "":
+		return in.LinkToken, nil
+	case in.LinkTokenXID != "":
+		return in.LinkTokenXID, nil
+	}
+	return "", badInput("link_token or link_token_xid is required")
+}
+
+func (s *Server) ctlBankAccount(r *http.Request) (any, error) {
+	var in struct {
+		CompanyXID string `json:"company_xid"`
+		linkIn
+	}
+	if err := decodeControl(r, &in); err != nil {
+		return nil, err
+	}
+	xid, err := s.AddBankAccount(in.CompanyXID, in.params())
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"bank_account_xid": xid}, nil
+}
+
+func (s *Server) ctlLink(r *http.Request) (any, error) {
+	var in linkIn
+	if err := decodeControl(r, &in); err != nil {
+		return nil, err
+	}
+	tok, err := in.token()
+	if err != nil {
+		return nil, err
+	}
+	xid, err := s.SimulateLink(r.Context(), tok, in.params())
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"bank_account_xid": xid}, nil
+}
+
+func (s *Server) ctlUnlink(r *http.Request) (any, error) {
+	var in linkIn
+	if err := decodeControl(r, &in); err != nil {
+		return nil, err
+	}
+	tok, err := in.token()
+	if err != nil {
+		return nil, err
+	}
+	xid, err := s.unlink(r.Context(), tok)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"bank_account_xid": xid}, nil
+}
+
+func (s *Server) ctlInactivate(r *http.Request) (any, error) {
+	var in struct {
+		BankAccountXID string `json:"bank_account_xid"`
+	}
+	if err := decodeControl(r, &in); err != nil {
+		return nil, err
+	}
+	return ok, s.InactivateBankAccount(r.Context(), in.BankAccountXID)
+}
+
+func (s *Server) ctlTransfer(r *http.Request) (any, error) {
+	var in struct {
+		BankAccountXID  string          `json:"bank_account_xid"`
+		Amount          json.RawMessage `json:"amount"`
+		Content         string          `json:"content"`
+		TransferType    string          `json:"transfer_type"`
+		TransactionDate string          `json:"transaction_date"`
+		ReferenceCode   string          `json:"reference_code"`
+	}
+	if err := decodeControl(r, &in); err != nil {
+		return nil, err
+	}
+	var amount bankhub.VND
+	if err := json.Unmarshal(in.Amount, &amount); err != nil || amount <= 0 {
+		return nil, badInput("amount must be a whole number of dong above 0")
+	}
+	p := TransferParams{BankAccountXID: in.BankAccountXID, Amount: amount, Content: in.Content,
+		TransferType: bankhub.TransferType(in.TransferType), ReferenceCode: in.ReferenceCode}
+	if in.TransactionDate != "" {
+		d, err := bankhub.ParseTime(in.TransactionDate)
+		if err != nil {
+			return nil, badInput("transaction_date: %v", err)
+		}
+		p.Date = d
+	}
+	tx, err := s.SimulateTransfer(r.Context(), p)
+	if err != nil && !errors.Is(err, ErrNoBankAccount) {
+		return nil, badInput("%v", err)
+	}
+	return tx, err
+}
+
+func (s *Server) ctlIPNTarget(r *http.Request) (any, error) {
+	var in struct {
+		URL    string `json:"url"`
+		APIKey string `json:"api_key"`
+	}
+	if err := decodeControl(r, &in); err != nil {
+		return nil, err
+	}
+	s.SetIPN(in.URL, in.APIKey)
+	return ok, nil
+}
+
+func (s *Server) ctlWebhookTarget(r *http.Request) (any, error) {
+	var in struct {
+		URL       string   `json:"url"`
+		SecretKey string   `json:"secret_key"`
+		Events    []string `json:"events"`
+	}
+	if err := decodeControl(r, &in); err != nil {
+		return nil, err
+	}
+	events := make([]bankhub.EventType, len(in.Events))
+	for i, e := range in.Events {
+		events[i] = bankhub.EventType(e)
+	}
+	s.SetWebhook(in.URL, in.SecretKey, events...)
+	return ok, nil
+}
+
+func (s *Server) ctlFault(r *http.Request) (any, error) {
+	var in struct {
+		Op                string `json:"op"`
+		Count             int    `json:"count"`
+		Status            int    `json:"status"`
+		RetryAfterSeconds int    `json:"retry_after_seconds"`
+		DelayMS           int    `json:"delay_ms"`
+		Drop              bool   `json:"drop"`
+		DropAfter         bool   `json:"drop_after"`
+		Blocked           bool   `json:"blocked"`
+	}
+	if err := decodeControl(r, &in); err != nil {
+		return nil, err
+	}
+	if !knownOp(in.Op) {
+		return nil, badInput("op %q is not an operation; use one such as %q", in.Op, OpCompanyList)
+	}
+	s.InjectFault(in.Op, Fault{Count: in.Count, Status: in.Status, RetryAfter: time.Duration(in.RetryAfterSeconds) * time.Second,
+		Delay: time.Duration(in.DelayMS) * time.Millisecond, Drop: in.Drop, DropAfter: in.DropAfter, Blocked: in.Blocked})
+	return ok, nil
+}
+
+func (s *Server) ctlClock(r *http.Request) (any, error) {
+	var in struct {
+		Advance string `json:"advance"`
+	}
+	if err := decodeControl(r, &in); err != nil {
+		return nil, err
+	}
+	d, err := time.ParseDuration(in.Advance)
+	if err != nil || d < 0 {
+		return nil, badInput("advance must be a positive duration such as \"90m\"")
+	}
+	s.Advance(d)
+	return map[string]string{"now": s.now().Format(time.RFC3339)}, nil
+}
+
+func (s *Server) ctlRequests(*http.Request) (any, error) {
+	s.mu.Lock()
+	counts := make(map[string]int, len(s.counts))
+	for op, n := range s.counts {
+		if op != "" {
+			counts[op] = n
+		}
+	}
+	s.mu.Unlock()
+	return map[string]any{"requests": s.Requests(), "counts": counts}, nil
+}
+
+func (s *Server) ctlDeliveries(*http.Request) (any, error) {
+	type wireDelivery struct {
+		Kind     DeliveryKind    `json:"kind"`
+		URL      string          `json:"url"`
+		Name     string          `json:"name"`
+		Body     json.RawMessage `json:"body"`
+		Attempts int             `json:"attempts"`
+		Status   int             `json:"status"`
+		Error    string          `json:"error,omitempty"`
+	}
+	out := []wireDelivery{}
+	for _, d := range s.Deliveries() {
+		w := wireDelivery{Kind: d.Kind, URL: d.URL, Name: d.Name, Body: d.Body, Attempts: d.Attempts, Status: d.Status}
+		if d.Err != nil {
+			w.Error = d.Err.Error()
+		}
+		out = append(out, w)
+	}
+	return map[string]any{"deliveries": out}, nil
+}
+
+func (s *Server) ctlBankAccountGet(r *http.Request) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ba := s.findBankAccount(r.PathValue("xid"))
+	if ba == nil {
+		return nil, ErrNoBankAccount
+	}
+	return ba.wire(true), nil
+}
+
+// knownOp reports whether op names one of the API's operations.
+func knownOp(op string) bool {
+	for _, o := range allOps {
+		if o == op {
+			return true
+		}
+	}
+	return false
+}
+
+var allOps = []string{OpToken, OpLinkTokenCreate, OpLinkTokenGet, OpLinkTokenRevoke, OpCompanyList, OpCompanyGet,
+	OpCompanyCreate, OpCompanyUpdate, OpCompanyCounter, OpBankAccountList, OpBankAccountGet, OpTransactionList,
+	OpTransactionGet, OpTransactionCreate, OpMerchantConfigGet, OpMerchantConfigSet, OpMerchantLogo,
+	OpMerchantCounter, OpWebhookGet, OpWebhookSet}
+
+// ClearFaults drops every queued fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	clear(s.faults)
+	s.mu.Unlock()
+}
+
+// Advance moves the server's clock forward by d: tokens, link tokens and
+// sessions expire, and new transactions are dated, as if d had passed, so
+// that expiry tests never sleep. The SDK's own clock is not moved: an
+// expired token is found out by the server's 401, as in production.
+func (s *Server) Advance(d time.Duration) { s.offset.Add(int64(d)) }
+
+// Now returns the server's clock (the wall clock plus every Advance).
+func (s *Server) Now() time.Time { return s.now() }
+
+// Reset forgets all state (companies, link tokens, bank accounts,
+// transactions, merchant and webhook configuration, tokens, faults, logs
+// and deliveries), as if the server had just started. Credentials, options
+// and the IPN target are kept.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.tokens)
+	s.companies, s.linkTokens, s.bankAccounts, s.transactions = nil, nil, nil, nil
+	s.merchant = merchantConfig{keywords: []string{}}
+	s.webhook = nil
+	clear(s.faults)
+	s.requests, s.deliveries = nil, nil
+	clear(s.counts)
+}
+
+// SetWebhook configures the event webhook directly, as Webhooks.Set does
+// (active, auth type SECRET_KEY); no events means all of them, and an
+// empty url removes it.
+func (s *Server) SetWebhook(url, secretKey string, events ...bankhub.EventType) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if url == "" {
+		s.webhook = nil
+		return
+	}
+	names := []string{"*"}
+	if len(events) > 0 {
+		names = names[:0]
+		for _, e := range events {
+			names = append(names, string(e))
+		}
+	}
+	s.webhook = &webhookConfig{url: url, authType: "SECRET_KEY", secret: secretKey, active: 1, events: names}
+}
+
+// InactivateBankAccount plays SePay disabling a linked account without
+// unlinking it at the bank: it disappears from the lists, and
+// BANK_ACCOUNT_INACTIVED (the event page's spelling) is delivered.
+func (s *Server) InactivateBankAccount(ctx context.Context, bankAccountXID string) error {
+	s.mu.Lock()
+	ba := s.findBankAccount(bankAccountXID)
+	if ba == nil || !ba.active {
+		s.mu.Unlock()
+		return ErrNoBankAccount
+	}
+	ba.active = false
+	ba.updatedAt = s.now()
+	body, _ := json.Marshal(map[string]any{"timestamp": s.now().Unix(), "xid": newXID(), "version": "1.0",
+		"event": "BANK_ACCOUNT_INACTIVED", "metadata": map[string]any{"bank_account_xid": ba.xid, "brand_name": ba.brandName,
+			"account_type": ba.accountType, "account_number": ba.number, "link_token_xid": nil, "link_session_xid": nil}})
+	hook := s.webhook
+	s.mu.Unlock()
+	s.deliverEvents(ctx, hook, []eventPayload{{name: "BANK_ACCOUNT_INACTIVED", body: body}})
+	return nil
+}
