@@ -1,17 +1,25 @@
 // Package bankhubtest is an in-memory Bank Hub for tests and examples: an
 // httptest server that implements every endpoint of the API with the
 // documented shapes and statuses, keeps state, issues expiring tokens, can
-// simulate a user linking or unlinking an account and money arriving
-// (delivering the webhook events and IPN a real merchant would receive), and
-// can inject faults.
+// play a user linking or unlinking an account and money arriving
+// (delivering the webhook events and IPN a real merchant would receive),
+// and can misbehave on purpose.
 //
-//	srv := bankhubtest.NewServer()
-//	defer srv.Close()
+//	srv := bankhubtest.NewTestServer(t) // closed when the test ends
 //	client := srv.Client()
+//	company := srv.AddCompany(bankhubtest.CompanyParams{})
+//	account, _ := srv.AddBankAccount(company, bankhubtest.LinkParams{})
 //
 // It is strict where the real API is: wrong auth scheme, unknown or expired
 // tokens, missing required fields, unknown enum values and unknown ids are
 // refused with the API's statuses and error envelopes.
+//
+// The same server serves a working hosted link page at every
+// hosted_link_url (SandboxAccounts lists its test accounts and OTPs), and a
+// control API under ControlPrefix that does over HTTP what the Go methods
+// do, for tests in any language; cmd/bankhub-fake runs it standalone.
+// Deliveries are synchronous: the method that causes one returns after the
+// merchant answered.
 package bankhubtest
 
 import (
@@ -21,6 +29,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -70,14 +79,16 @@ type Server struct {
 	// ClientID and ClientSecret are the credentials the server accepts.
 	ClientID, ClientSecret string
 
-	srv      *httptest.Server
-	mux      *http.ServeMux
-	addr     string
-	ttl      time.Duration
-	sandbox  bool
-	now      func() time.Time
-	delivery deliveryConfig
-	offset   atomic.Int64 // Advance, in nanoseconds
+	srv       *httptest.Server
+	mux       *http.ServeMux
+	addr      string
+	publicURL string
+	logger    *slog.Logger
+	ttl       time.Duration
+	sandbox   bool
+	now       func() time.Time
+	delivery  deliveryConfig
+	offset    atomic.Int64 // Advance, in nanoseconds
 
 	mu           sync.Mutex
 	tokens       map[string]time.Time // access token → expiry
@@ -162,7 +173,19 @@ func WithAddr(addr string) ServerOption {
 }
 
 // NewServer starts a fake Bank Hub on a loopback port. Close it when done.
+// It panics if it cannot listen (only possible with WithAddr); Start
+// returns that error instead.
 func NewServer(opts ...ServerOption) *Server {
+	s, err := Start(opts...)
+	if err != nil {
+		panic(err.Error())
+	}
+	return s
+}
+
+// Start is NewServer returning an error, such as an address in use, rather
+// than panicking.
+func Start(opts ...ServerOption) (*Server, error) {
 	s := &Server{
 		ClientID:     defaultClientID,
 		ClientSecret: defaultClientSecret,
@@ -187,13 +210,17 @@ func NewServer(opts ...ServerOption) *Server {
 	if s.addr != "" {
 		l, err := net.Listen("tcp", s.addr)
 		if err != nil {
-			panic(fmt.Sprintf("bankhubtest: listen on %s: %v", s.addr, err))
+			s.srv.Close()
+			return nil, fmt.Errorf("bankhubtest: %w", err)
 		}
 		s.srv.Listener.Close()
 		s.srv.Listener = l
 	}
 	s.srv.Start()
-	s.URL = s.srv.URL
+	s.URL = reachableURL(s.srv.URL)
+	if s.publicURL != "" {
+		s.URL = s.publicURL
+	}
 	s.delivery.client = &http.Client{
 		Timeout: 8 * time.Second,
 		Transport: &http.Transport{
@@ -202,7 +229,33 @@ func NewServer(opts ...ServerOption) *Server {
 			IdleConnTimeout: 30 * time.Second,
 		},
 	}
-	return s
+	return s, nil
+}
+
+// reachableURL turns a wildcard listen address (0.0.0.0, [::]) into one a
+// client on this machine can reach.
+func reachableURL(u string) string {
+	for _, wild := range []string{"://0.0.0.0:", "://[::]:"} {
+		if strings.Contains(u, wild) {
+			return strings.Replace(u, wild, "://127.0.0.1:", 1)
+		}
+	}
+	return u
+}
+
+// WithPublicURL sets the base URL the server gives out (as URL, in
+// hosted_link_url and logo URLs) when clients reach it under another name
+// than its listen address: a container's service name, a LAN address for a
+// phone, a tunnel.
+func WithPublicURL(u string) ServerOption {
+	return func(s *Server) { s.publicURL = strings.TrimRight(u, "/") }
+}
+
+// WithLogger logs one line per request (method, path, operation, status,
+// duration) and one per delivery (kind, URL, name, the merchant's status,
+// attempts, error) at Info. Bodies and credentials are never logged.
+func WithLogger(l *slog.Logger) ServerOption {
+	return func(s *Server) { s.logger = l }
 }
 
 // Close shuts the server down.
@@ -403,6 +456,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		entry.Status = sw.status // the entry itself: safe across ResetRequests
 		s.mu.Unlock()
+		if s.logger != nil {
+			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.String("op", op), slog.Int("status", sw.status), slog.Duration("duration", time.Since(entry.At)))
+		}
 	}()
 	defer s.recoverPanic(sw, r)
 	f := s.takeFault(op)

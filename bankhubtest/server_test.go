@@ -578,4 +578,3 @@ func TestHonestPagination(t *testing.T) {
 	assert.Len(t, page.Data, 5)
 	assert.Equal(t, "Company E", page.Data[0].FullName, "newest first by default")
 }
-

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
@@ -112,6 +113,14 @@ func (s *Server) deliver(ctx context.Context, d Delivery, header, value string) 
 	s.mu.Lock()
 	s.deliveries = bounded(append(s.deliveries, d), s.logSize)
 	s.mu.Unlock()
+	if s.logger != nil {
+		attrs := []slog.Attr{slog.String("kind", string(d.Kind)), slog.String("url", d.URL), slog.String("name", d.Name),
+			slog.Int("status", d.Status), slog.Int("attempts", d.Attempts)}
+		if d.Err != nil {
+			attrs = append(attrs, slog.String("error", d.Err.Error()))
+		}
+		s.logger.LogAttrs(ctx, slog.LevelInfo, "delivery", attrs...)
+	}
 	return d
 }
 

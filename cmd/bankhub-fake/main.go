@@ -1,17 +1,24 @@
 // Command bankhub-fake runs the bankhubtest fake Bank Hub as a standalone
-// server, for teams testing from other languages or in docker-compose.
+// server, for frontend, mobile, QA and non-Go teams, and for docker-compose.
 //
-//	go run ./cmd/bankhub-fake -addr 127.0.0.1:8089 -seed
+//	go run ./cmd/bankhub-fake -seed
 //
-// Point a client at the printed URL with the printed credentials. With -ipn,
-// transactions are POSTed there with "Authorization: Apikey <ipn-key>".
+// It serves the Bank Hub API under /v1/, the hosted link page at each
+// hosted_link_url, and the control API under /__control/ (run with -h for
+// the list, with a curl example each). It logs one line per request and per
+// delivery on stderr, and stops gracefully on SIGTERM or Ctrl-C.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,20 +26,54 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8089", "listen address")
-	id := flag.String("client-id", "bankhubtest-client", "accepted client ID")
-	secret := flag.String("client-secret", "bankhubtest-secret", "accepted client secret")
-	ttl := flag.Duration("token-ttl", time.Hour, "access token lifetime")
-	seed := flag.Bool("seed", false, "create an active company to start from")
-	ipnURL := flag.String("ipn", "", "IPN URL to deliver transactions to")
-	ipnKey := flag.String("ipn-key", "bankhubtest-ipn-key", "API key sent with IPN")
-	production := flag.Bool("production", false, "behave like production (mock transactions answer 403)")
-	flag.Parse()
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
+// run is the command, with its exit code: 0 after a clean stop, 1 when the
+// server cannot start, 2 for bad flags.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bankhub-fake", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8089", "listen address (0.0.0.0:8089 in a container)")
+	publicURL := fs.String("public-url", "", "base URL clients use to reach this server, e.g. http://bankhub-fake:8089 (default: the listen address)")
+	id := fs.String("client-id", "bankhubtest-client", "client ID the server accepts")
+	secret := fs.String("client-secret", "bankhubtest-secret", "client secret the server accepts")
+	ttl := fs.Duration("token-ttl", time.Hour, "access token lifetime")
+	seed := fs.Bool("seed", false, "create an Active company (IPN on, payment codes DH + 6-8 digits) and a linked MBBank account")
+	ipnURL := fs.String("ipn", "", "IPN URL to deliver transactions to (also settable with POST /__control/ipn-target)")
+	ipnKey := fs.String("ipn-key", "bankhubtest-ipn-key", "API key sent with each IPN")
+	production := fs.Bool("production", false, "behave like production: POST /v1/transaction/create answers 403")
+	logFormat := fs.String("log", "text", "request and delivery log on stderr: text, json or off")
+	check := fs.Bool("check", false, "do not serve: ask the fake at -addr (or -public-url) for its health, exit 0 if healthy (for container health checks)")
+	fs.Usage = func() { usage(fs, stderr) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *check {
+		return healthCheck(*addr, *publicURL, stderr)
+	}
+	var logger *slog.Logger
+	switch *logFormat {
+	case "text":
+		logger = slog.New(slog.NewTextHandler(stderr, nil))
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(stderr, nil))
+	case "off":
+	default:
+		fmt.Fprintf(stderr, "bankhub-fake: -log must be text, json or off, not %q\n", *logFormat)
+		return 2
+	}
 	opts := []bankhubtest.ServerOption{
 		bankhubtest.WithAddr(*addr),
 		bankhubtest.WithCredentials(*id, *secret),
 		bankhubtest.WithTokenTTL(*ttl),
+		bankhubtest.WithLogger(logger),
+	}
+	if *publicURL != "" {
+		opts = append(opts, bankhubtest.WithPublicURL(*publicURL))
 	}
 	if *ipnURL != "" {
 		opts = append(opts, bankhubtest.WithIPN(*ipnURL, *ipnKey))
@@ -40,15 +81,77 @@ func main() {
 	if *production {
 		opts = append(opts, bankhubtest.WithProduction())
 	}
-	srv := bankhubtest.NewServer(opts...)
-	defer srv.Close()
-	fmt.Printf("fake Bank Hub listening on %s\n", srv.URL)
-	fmt.Printf("client id: %s (secret as given with -client-secret)\n", srv.ClientID)
+	srv, err := bankhubtest.Start(opts...)
+	if err != nil {
+		fmt.Fprintf(stderr, "bankhub-fake: cannot listen on %s: %v\n", *addr, errors.Unwrap(err))
+		return 1
+	}
+	fmt.Fprintf(stdout, "fake Bank Hub on %s (client id %s, secret %s)\n", srv.URL, srv.ClientID, srv.ClientSecret)
+	fmt.Fprintf(stdout, "health: %s/__control/health; control API: %s%s (bankhub-fake -h lists it)\n", srv.URL, srv.URL, strings.TrimSuffix(bankhubtest.ControlPrefix, "/"))
 	if *seed {
-		xid := srv.AddCompany(bankhubtest.CompanyParams{FullName: "Công ty TNHH Demo"})
-		fmt.Printf("seeded company: %s\n", xid)
+		company := srv.AddCompany(bankhubtest.CompanyParams{})
+		account, _ := srv.AddBankAccount(company, bankhubtest.LinkParams{})
+		fmt.Fprintf(stdout, "seeded company %s and linked bank account %s (MBBank 0123456789)\n", company, account)
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	<-stop
+	sig := <-stop
+	fmt.Fprintf(stdout, "%v: shutting down\n", sig)
+	srv.Close() // waits for requests in flight
+	return 0
+}
+
+// healthCheck asks a running fake for its health: exit 0 when it answers.
+func healthCheck(addr, publicURL string, stderr io.Writer) int {
+	base := publicURL
+	if base == "" {
+		base = "http://" + strings.Replace(addr, "0.0.0.0:", "127.0.0.1:", 1)
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get(strings.TrimRight(base, "/") + "/__control/health")
+	if err != nil {
+		fmt.Fprintf(stderr, "bankhub-fake: unhealthy: %v\n", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "bankhub-fake: unhealthy: %s\n", resp.Status)
+		return 1
+	}
+	return 0
+}
+
+func usage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprint(w, `bankhub-fake: a fake SePay Bank Hub, for tests and development in any language.
+
+Usage: bankhub-fake [flags]
+
+It serves the Bank Hub API under /v1/ (POST /v1/token with Basic client_id:client_secret,
+then Bearer), the hosted link page at each hosted_link_url (sandbox banks, test accounts and
+OTPs: MBBank 0123456789 / OTP 12345678, ACB 4567890123 / OTP 456789), and this control API:
+
+`)
+	u := "http://127.0.0.1:8089/__control"
+	for _, e := range [][2]string{
+		{"GET  health", "curl " + u + "/health"},
+		{"POST companies: add a company (IPN on)", "curl -d '{\"full_name\":\"Shop\"}' " + u + "/companies"},
+		{"POST bank-accounts: add a linked account", "curl -d '{\"company_xid\":\"XID\",\"brand_name\":\"ACB\"}' " + u + "/bank-accounts"},
+		{"POST link: complete a LINK token", "curl -d '{\"link_token_xid\":\"XID\"}' " + u + "/link"},
+		{"POST unlink: complete an UNLINK token", "curl -d '{\"link_token\":\"VALUE\"}' " + u + "/unlink"},
+		{"POST inactivate: disable an account", "curl -d '{\"bank_account_xid\":\"XID\"}' " + u + "/inactivate"},
+		{"POST transfer: book a transfer (IPN)", "curl -d '{\"bank_account_xid\":\"XID\",\"amount\":500000,\"content\":\"DH123456\",\"transfer_type\":\"in\"}' " + u + "/transfer"},
+		{"POST ipn-target: where IPNs go", "curl -d '{\"url\":\"http://host:3000/ipn\",\"api_key\":\"KEY\"}' " + u + "/ipn-target"},
+		{"POST webhook-target: where events go", "curl -d '{\"url\":\"http://host:3000/hooks\",\"secret_key\":\"SECRET\"}' " + u + "/webhook-target"},
+		{"POST faults: misbehave on purpose", "curl -d '{\"op\":\"GET /v1/company\",\"count\":2,\"status\":503}' " + u + "/faults"},
+		{"POST faults/clear", "curl -X POST " + u + "/faults/clear"},
+		{"POST expire-tokens: every token 401s", "curl -X POST " + u + "/expire-tokens"},
+		{"POST clock: move time forward", "curl -d '{\"advance\":\"2h\"}' " + u + "/clock"},
+		{"GET  requests: the request log", "curl " + u + "/requests"},
+		{"GET  deliveries: events and IPNs sent", "curl " + u + "/deliveries"},
+		{"POST reset: forget all state", "curl -X POST " + u + "/reset"},
+	} {
+		fmt.Fprintf(w, "  %s\n      %s\n", e[0], e[1])
+	}
+	fmt.Fprint(w, "\nFlags:\n")
+	fs.PrintDefaults()
 }

@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"time"
 
@@ -78,6 +79,10 @@ func run() error {
 		fmt.Println("4. (fake) A user completed the hosted link with the MBBank test account")
 	} else {
 		fmt.Println("4. Open the URL above and link a sandbox account (MBBank 0123456789, OTP 12345678); waiting up to 3 minutes...")
+		if standaloneFake(ctx, client.BaseURL()) {
+			fmt.Printf("   (bankhub-fake: or complete it with curl -d '{\"link_token_xid\":\"%s\"}' %s/__control/link)\n",
+				link.XID, client.BaseURL())
+		}
 	}
 	account, err := waitForAccount(ctx, client, company.XID, env.Fake != nil)
 	if err != nil {
@@ -123,6 +128,23 @@ func run() error {
 	}
 	fmt.Printf("   total: %s\n", total)
 	return nil
+}
+
+// standaloneFake reports whether baseURL is a bankhub-fake (its control API
+// answers), which can complete a link without a browser.
+func standaloneFake(ctx context.Context, baseURL string) bool {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/__control/health", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // waitForAccount returns the company's first linked account, polling for a
