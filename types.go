@@ -406,7 +406,7 @@ func (s *String) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if len(v) > 0 && (v[0] == '{' || v[0] == '[') {
-		return fmt.Errorf("bankhub: expected a string, got %s", truncate(v, 32))
+		return fmt.Errorf("bankhub: expected a string, got %q", truncate(v, 32))
 	}
 	*s = String(v)
 	return nil

@@ -2,10 +2,9 @@ module github.com/bankhub-go/bankhub/redisstore
 
 go 1.25.0
 
-replace github.com/bankhub-go/bankhub => ../
 
 require (
-	github.com/bankhub-go/bankhub v0.0.0-00010101000000-000000000000
+	github.com/bankhub-go/bankhub v0.1.0
 	github.com/redis/go-redis/v9 v9.22.0
 	github.com/stretchr/testify v1.11.1
 	golang.org/x/oauth2 v0.36.0

@@ -2,10 +2,9 @@ module github.com/bankhub-go/bankhub/internal/browsertest
 
 go 1.25.0
 
-replace github.com/bankhub-go/bankhub => ../..
 
 require (
-	github.com/bankhub-go/bankhub v0.0.0-00010101000000-000000000000
+	github.com/bankhub-go/bankhub v0.1.0
 	github.com/chromedp/cdproto v0.0.0-20250724212937-08a3db8b4327
 	github.com/chromedp/chromedp v0.14.2
 )
