@@ -66,10 +66,16 @@ const (
 	OpMerchantCounter    = "GET /v1/merchant-config/counter"
 	OpWebhookGet         = "GET /v1/webhook"
 	OpWebhookSet         = "POST /v1/webhook"
-	defaultClientID      = "bankhubtest-client"
-	defaultClientSecret  = "bankhubtest-secret"
+	defaultClientID      = DefaultClientID
+	defaultClientSecret  = DefaultClientSecret
 	defaultTokenTTL      = time.Hour
 	defaultLinkTokenLife = time.Hour
+)
+
+// The credentials a server accepts unless WithCredentials says otherwise.
+const (
+	DefaultClientID     = "bankhubtest-client"
+	DefaultClientSecret = "bankhubtest-secret"
 )
 
 // Server is a fake Bank Hub. Its exported fields are set by NewServer.

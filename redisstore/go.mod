@@ -2,7 +2,6 @@ module github.com/bankhub-go/bankhub/redisstore
 
 go 1.25.0
 
-
 require (
 	github.com/bankhub-go/bankhub v0.1.0
 	github.com/redis/go-redis/v9 v9.22.0

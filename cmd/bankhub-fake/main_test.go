@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/bankhub-go/bankhub/internal/fakeserver"
 )
 
 // binary builds the command once per test run.
@@ -292,7 +294,7 @@ func TestPortInUseIsOneLineAndExit1(t *testing.T) {
 func TestHelpListsTheControlAPI(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	if code := run([]string{"-h"}, &out, &out); code != 0 {
+	if code := fakeserver.Main("bankhub-fake", []string{"-h"}, &out, &out); code != 0 {
 		t.Errorf("-h exits %d", code)
 	}
 	for _, want := range []string{"/__control/link", "/__control/transfer", "/__control/ipn-target", "/__control/reset", "curl -d", "-public-url"} {
@@ -300,7 +302,7 @@ func TestHelpListsTheControlAPI(t *testing.T) {
 			t.Errorf("-h lacks %q", want)
 		}
 	}
-	if code := run([]string{"-log", "yaml"}, &out, &out); code != 2 {
+	if code := fakeserver.Main("bankhub-fake", []string{"-log", "yaml"}, &out, &out); code != 2 {
 		t.Errorf("bad -log exits %d, want 2", code)
 	}
 }

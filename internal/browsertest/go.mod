@@ -2,7 +2,6 @@ module github.com/bankhub-go/bankhub/internal/browsertest
 
 go 1.25.0
 
-
 require (
 	github.com/bankhub-go/bankhub v0.1.0
 	github.com/chromedp/cdproto v0.0.0-20250724212937-08a3db8b4327

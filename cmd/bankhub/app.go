@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/bankhub-go/bankhub"
+	"github.com/bankhub-go/bankhub/bankhubtest"
+	"golang.org/x/oauth2"
+)
+
+// FakeURL is where --env fake looks for a running fake (bankhub fake).
+const FakeURL = "http://127.0.0.1:8089"
+
+// app is one invocation: its streams and global flags, and the client made
+// from them.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	env, clientID, clientSecret, profile, output string
+	yes, dryRun                                  bool
+
+	client *bankhub.Client
+}
+
+// profile is one entry of the profile file.
+type profileEntry struct {
+	Env          string `json:"env"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+}
+
+// profilePath is $BANKHUB_CONFIG, or ~/.config/bankhub/profiles.json.
+func profilePath() string {
+	if p := os.Getenv("BANKHUB_CONFIG"); p != "" {
+		return p
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "profiles.json"
+	}
+	return filepath.Join(dir, "bankhub", "profiles.json")
+}
+
+// loadProfile reads one profile. The file holds client secrets, so one that
+// others may read is refused, as ssh refuses such a key.
+func loadProfile(name string) (profileEntry, error) {
+	path := profilePath()
+	st, err := os.Stat(path)
+	if err != nil {
+		return profileEntry{}, usageErr("profile %q: %v", name, err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return profileEntry{}, usageErr("profile file %s is readable by others (mode %04o): chmod 600 it", path, st.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return profileEntry{}, usageErr("profile file: %v", err)
+	}
+	var f struct {
+		Profiles map[string]profileEntry `json:"profiles"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return profileEntry{}, usageErr("profile file %s: %v", path, err)
+	}
+	p, ok := f.Profiles[name]
+	if !ok {
+		return profileEntry{}, usageErr("no profile %q in %s", name, path)
+	}
+	return p, nil
+}
+
+// resolve settles the environment and credentials: flags first, then the
+// environment (BANKHUB_ENV, BANKHUB_CLIENT_ID, BANKHUB_CLIENT_SECRET,
+// BANKHUB_BASE_URL), then the profile; the fake's own credentials for
+// --env fake.
+func (a *app) resolve() (baseURL, id, secret string, err error) {
+	env, id, secret := a.env, a.clientID, a.clientSecret
+	if env == "" {
+		env = os.Getenv("BANKHUB_ENV")
+	}
+	if env == "" {
+		env = os.Getenv("BANKHUB_BASE_URL")
+	}
+	if id == "" {
+		id = os.Getenv("BANKHUB_CLIENT_ID")
+	}
+	if secret == "" {
+		secret = os.Getenv("BANKHUB_CLIENT_SECRET")
+	}
+	if a.profile != "" {
+		p, err := loadProfile(a.profile)
+		if err != nil {
+			return "", "", "", err
+		}
+		if env == "" {
+			env = p.Env
+		}
+		if id == "" {
+			id = p.ClientID
+		}
+		if secret == "" {
+			secret = p.ClientSecret
+		}
+	}
+	if env == "" {
+		env = "sandbox"
+	}
+	a.env = env
+	switch env {
+	case "production":
+		baseURL = bankhub.ProductionURL
+	case "sandbox":
+		baseURL = bankhub.SandboxURL
+	case "fake":
+		baseURL = FakeURL
+		if id == "" && secret == "" {
+			id, secret = bankhubtest.DefaultClientID, bankhubtest.DefaultClientSecret
+		}
+	default:
+		if !strings.HasPrefix(env, "http://") && !strings.HasPrefix(env, "https://") {
+			return "", "", "", usageErr("--env must be production, sandbox, fake or a URL, not %q", env)
+		}
+		baseURL = env
+	}
+	if !a.dryRun && (id == "" || secret == "") {
+		return "", "", "", usageErr("no credentials: give --client-id and --client-secret, set BANKHUB_CLIENT_ID and BANKHUB_CLIENT_SECRET, or use --profile")
+	}
+	return baseURL, id, secret, nil
+}
+
+// Client returns the SDK client for this invocation. With --dry-run, no
+// request leaves: each is printed, secrets redacted, instead.
+func (a *app) Client() (*bankhub.Client, error) {
+	if a.client != nil {
+		return a.client, nil
+	}
+	baseURL, id, secret, err := a.resolve()
+	if err != nil {
+		return nil, err
+	}
+	opts := []bankhub.Option{bankhub.WithBaseURL(baseURL), bankhub.WithUserAgent("bankhub-cli")}
+	if a.dryRun {
+		opts = append(opts,
+			bankhub.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "dry-run-token", TokenType: "Bearer"})),
+			bankhub.WithHTTPClient(&http.Client{Transport: dryRun{w: a.stdout}}),
+			bankhub.WithRetryPolicy(bankhub.NoRetry))
+	}
+	c, err := bankhub.NewClient(id, secret, opts...)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	a.client = c
+	return c, nil
+}
+
+// errDryRun ends a call whose request was printed instead of sent.
+var errDryRun = errors.New("dry run: nothing sent")
+
+// dryRun prints each request, secrets redacted, and sends nothing.
+type dryRun struct{ w io.Writer }
+
+func (d dryRun) RoundTrip(r *http.Request) (*http.Response, error) {
+	fmt.Fprintf(d.w, "%s %s\n", r.Method, r.URL)
+	for _, k := range []string{"Authorization", "Content-Type", "Accept"} {
+		if v := r.Header.Get(k); v != "" {
+			if k == "Authorization" {
+				scheme, _, _ := strings.Cut(v, " ")
+				v = scheme + " [redacted]"
+			}
+			fmt.Fprintf(d.w, "%s: %s\n", k, v)
+		}
+	}
+	if r.Body != nil {
+		b, _ := io.ReadAll(r.Body)
+		if len(b) > 0 {
+			fmt.Fprintf(d.w, "\n%s\n", redactBody(b))
+		}
+	}
+	return nil, errDryRun
+}
+
+// redactBody hides the secret fields of a request body.
+func redactBody(b []byte) string {
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return string(b)
+	}
+	for _, k := range []string{"secret_key", "link_token"} {
+		if _, ok := m[k]; ok {
+			m[k] = "[redacted]"
+		}
+	}
+	out, _ := json.MarshalIndent(m, "", "  ")
+	return string(out)
+}
+
+// confirmWrite asks before a write to production, unless --yes or
+// --dry-run.
+func (a *app) confirmWrite(what string) error {
+	if a.env != "production" || a.yes || a.dryRun {
+		return nil
+	}
+	if !isTerminal(a.stdin) {
+		return &codedError{code: exitAborted, err: fmt.Errorf("refusing to %s in production without --yes (no terminal to ask)", what)}
+	}
+	fmt.Fprintf(a.stderr, "About to %s in PRODUCTION. Proceed? [y/N] ", what)
+	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	if ans := strings.ToLower(strings.TrimSpace(line)); ans != "y" && ans != "yes" {
+		return &codedError{code: exitAborted, err: errors.New("aborted")}
+	}
+	return nil
+}
+
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// ctx is the context of every call.
+func (a *app) ctx() context.Context { return context.Background() }

@@ -1,0 +1,16 @@
+module github.com/bankhub-go/bankhub/cmd/bankhub
+
+go 1.25.0
+
+require (
+	github.com/bankhub-go/bankhub v0.1.0
+	github.com/spf13/cobra v1.10.2
+	golang.org/x/oauth2 v0.36.0
+)
+
+require (
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+	github.com/spf13/pflag v1.0.9 // indirect
+)
