@@ -96,13 +96,14 @@ func startFake(t *testing.T, args ...string) *fakeProc {
 	if !sc.Scan() {
 		t.Fatalf("no banner; stderr: %s", p.stderr.String())
 	}
-	p.stdout.Write([]byte(sc.Text() + "\n"))
+	banner := sc.Text()
+	p.stdout.Write([]byte(banner + "\n"))
 	go func() {
 		for sc.Scan() {
 			p.stdout.Write([]byte(sc.Text() + "\n"))
 		}
 	}()
-	fields := strings.Fields(sc.Text()) // fake Bank Hub on URL (...)
+	fields := strings.Fields(banner) // fake Bank Hub on URL (...)
 	p.url = fields[4]
 	return p
 }
