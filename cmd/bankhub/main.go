@@ -89,7 +89,9 @@ Exit codes: 0 ok, 1 other error, 2 usage or invalid params, 3 auth (401/403), 4 
 9 aborted (a production write not confirmed).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       bankhub.Version,
 	}
+	root.SetVersionTemplate("bankhub {{.Version}} (SDK bankhub-go " + bankhub.Version + ")\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.env, "env", "", "production, sandbox, fake or a base URL (default sandbox)")
 	pf.StringVar(&a.clientID, "client-id", "", "client ID (or BANKHUB_CLIENT_ID)")

@@ -54,6 +54,8 @@ func exitCode(err error) int {
 		return ee.code
 	case errors.Is(err, bankhub.ErrInvalidParams):
 		return exitUsage
+	case errors.Is(err, bankhub.ErrBlocked): // a 403 from the edge, not about the credentials
+		return exitServer
 	case errors.Is(err, bankhub.ErrUnauthorized), errors.Is(err, bankhub.ErrForbidden):
 		return exitAuth
 	case errors.Is(err, bankhub.ErrNotFound):
@@ -62,7 +64,7 @@ func exitCode(err error) int {
 		return exitValidation
 	case errors.Is(err, bankhub.ErrRateLimited):
 		return exitRateLimit
-	case errors.Is(err, bankhub.ErrServer), errors.Is(err, bankhub.ErrBlocked), errors.As(err, &de):
+	case errors.Is(err, bankhub.ErrServer), errors.As(err, &de):
 		return exitServer
 	case errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
 		return exitNetwork

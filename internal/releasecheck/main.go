@@ -1,8 +1,9 @@
 // Command releasecheck proves that a module outside this repository can
 // build against a release of it, before anything is tagged: it lays out the
 // root module and redisstore at one version in a module proxy directory (as
-// the tags v<X.Y.Z> and redisstore/v<X.Y.Z> would publish them), then builds
-// a consumer module against that proxy with no go.work.
+// the tags v<X.Y.Z>, redisstore/v<X.Y.Z> and cmd/bankhub/v<X.Y.Z> would
+// publish them), then builds a consumer module against that proxy with no
+// go.work, and go-installs the CLI from it.
 //
 //	go run ./internal/releasecheck -version v0.1.0
 //
@@ -25,7 +26,7 @@ import (
 const root = "github.com/bankhub-go/bankhub"
 
 // modules are the published modules: directory in the repository, path.
-var modules = [][2]string{{".", root}, {"redisstore", root + "/redisstore"}}
+var modules = [][2]string{{".", root}, {"redisstore", root + "/redisstore"}, {"cmd/bankhub", root + "/cmd/bankhub"}}
 
 func main() {
 	version := flag.String("version", "v0.1.0", "the version to simulate")
@@ -170,13 +171,17 @@ func main() {
 		return err
 	}
 	upstream, _ := output(".", "go", "env", "GOPROXY")
-	env := append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GONOSUMDB="+root,
+	// A module cache of its own: a version cached by an earlier run must
+	// not stand in for the one laid out now.
+	env := append(os.Environ(), "GOWORK=off", "GOBIN="+filepath.Join(dir, "bin"), "GOMODCACHE="+filepath.Join(dir, "modcache"),
+		"GOFLAGS=-mod=mod -modcacherw", "GONOSUMDB="+root,
 		"GOPROXY=file://"+filepath.ToSlash(proxyDir)+","+strings.TrimSpace(upstream))
 	for _, args := range [][]string{
 		{"go", "get", root + "/redisstore@" + version, root + "@" + version},
 		{"go", "mod", "tidy"},
 		{"go", "list", "-m", root, root + "/redisstore"},
 		{"go", "run", "."},
+		{"go", "install", root + "/cmd/bankhub@" + version},
 	} {
 		cmd := exec.Command(args[0], args[1:]...)
 		cmd.Dir, cmd.Env = dir, env
@@ -185,6 +190,12 @@ func main() {
 		if err != nil {
 			return fmt.Errorf("%s: %w", strings.Join(args, " "), err)
 		}
+	}
+	cli := exec.Command(filepath.Join(dir, "bin", "bankhub"), "--version")
+	out, err := cli.CombinedOutput()
+	fmt.Printf("$ bankhub --version\n%s", out)
+	if err != nil {
+		return fmt.Errorf("the installed CLI: %w", err)
 	}
 	return nil
 }
