@@ -172,30 +172,33 @@ func (h *handler[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// SePay hangs up after 8 seconds, and a payment cut off halfway through
 	// being recorded is worse than a late answer.
 	result, err := runDeduped(context.WithoutCancel(ctx), &h.cfg.dedupe, key, h.fn, n)
-	switch result {
-	case outcomeHandled:
-		if err != nil { // done, but the store did not record it
-			h.log(ctx, slog.LevelError, "dedupe store", err, slog.String("key", key))
-		}
-		h.count(func(s *HandlerStats) *atomic.Int64 { return &s.Handled })
-		h.answer(w, http.StatusOK, ackBody)
-	case outcomeDuplicate:
-		h.log(ctx, slog.LevelDebug, "duplicate acknowledged", nil, slog.String("key", key))
-		h.count(func(s *HandlerStats) *atomic.Int64 { return &s.Duplicates })
-		h.answer(w, http.StatusOK, ackBody)
-	case outcomeInProgress:
-		h.log(ctx, slog.LevelWarn, "still in progress elsewhere", err, slog.String("key", key))
-		h.count(func(s *HandlerStats) *atomic.Int64 { return &s.InProgress })
-		h.answer(w, http.StatusConflict, nackBody)
-	case outcomeStoreError:
-		h.log(ctx, slog.LevelError, "dedupe store", err, slog.String("key", key))
-		h.count(func(s *HandlerStats) *atomic.Int64 { return &s.StoreErrors })
-		h.answer(w, http.StatusInternalServerError, nackBody)
-	default:
-		h.log(ctx, slog.LevelError, "handler function failed", err, slog.String("key", key))
-		h.count(func(s *HandlerStats) *atomic.Int64 { return &s.Failed })
-		h.answer(w, http.StatusInternalServerError, nackBody)
+	a := answers[result]
+	if result == outcomeHandled && err != nil {
+		a.level, a.msg = slog.LevelError, "handled, but the dedupe store did not record it"
 	}
+	if h.cfg.logger != nil { // the attributes would cost an allocation on every delivery
+		h.log(ctx, a.level, a.msg, err, slog.String("key", key))
+	}
+	h.count(a.counter)
+	body := nackBody
+	if a.status == http.StatusOK {
+		body = ackBody
+	}
+	h.answer(w, a.status, body)
+}
+
+// answers says, for each outcome, what is logged, counted and answered.
+var answers = map[outcome]struct {
+	level   slog.Level
+	msg     string
+	counter func(*HandlerStats) *atomic.Int64
+	status  int
+}{
+	outcomeHandled:    {slog.LevelDebug, "handled", func(s *HandlerStats) *atomic.Int64 { return &s.Handled }, http.StatusOK},
+	outcomeDuplicate:  {slog.LevelDebug, "duplicate acknowledged", func(s *HandlerStats) *atomic.Int64 { return &s.Duplicates }, http.StatusOK},
+	outcomeInProgress: {slog.LevelWarn, "still in progress elsewhere", func(s *HandlerStats) *atomic.Int64 { return &s.InProgress }, http.StatusConflict},
+	outcomeStoreError: {slog.LevelError, "dedupe store", func(s *HandlerStats) *atomic.Int64 { return &s.StoreErrors }, http.StatusInternalServerError},
+	outcomeFailed:     {slog.LevelError, "handler function failed", func(s *HandlerStats) *atomic.Int64 { return &s.Failed }, http.StatusInternalServerError},
 }
 
 // reject answers a delivery that never reached the function.

@@ -179,22 +179,19 @@ func (s *Server) ctlBankAccount(r *http.Request) (any, error) {
 }
 
 func (s *Server) ctlLink(r *http.Request) (any, error) {
-	var in linkIn
-	if err := decodeControl(r, &in); err != nil {
-		return nil, err
-	}
-	tok, err := in.token()
-	if err != nil {
-		return nil, err
-	}
-	xid, err := s.SimulateLink(r.Context(), tok, in.params())
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{"bank_account_xid": xid}, nil
+	return s.completeLinkToken(r, func(ctx context.Context, tok string, p LinkParams) (string, error) {
+		return s.SimulateLink(ctx, tok, p)
+	})
 }
 
 func (s *Server) ctlUnlink(r *http.Request) (any, error) {
+	return s.completeLinkToken(r, func(ctx context.Context, tok string, _ LinkParams) (string, error) {
+		return s.unlink(ctx, tok)
+	})
+}
+
+// completeLinkToken decodes a link or unlink request and completes it.
+func (s *Server) completeLinkToken(r *http.Request, complete func(context.Context, string, LinkParams) (string, error)) (any, error) {
 	var in linkIn
 	if err := decodeControl(r, &in); err != nil {
 		return nil, err
@@ -203,7 +200,7 @@ func (s *Server) ctlUnlink(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	xid, err := s.unlink(r.Context(), tok)
+	xid, err := complete(r.Context(), tok, in.params())
 	if err != nil {
 		return nil, err
 	}
