@@ -169,14 +169,19 @@ func (h *chaosHarness) history(line string, r *merchantProc) {
 	h.hist[f[1]] = append(h.hist[f[1]], fmt.Sprintf("pid %d %s", r.cmd.Process.Pid, strings.Join(f[2:], " ")))
 }
 
-func (h *chaosHarness) start() *merchantProc {
-	h.t.Helper()
+// start runs one replica. It returns an error rather than failing the test,
+// since kill calls it from another goroutine.
+func (h *chaosHarness) start() (*merchantProc, error) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), h.env...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
-	require.NoError(h.t, err)
-	require.NoError(h.t, cmd.Start())
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
 	r := &merchantProc{cmd: cmd, done: make(chan struct{}), stats: map[string]int64{}}
 	listening := make(chan string, 1)
 	go func() {
@@ -209,13 +214,13 @@ func (h *chaosHarness) start() *merchantProc {
 	case r.addr = <-listening:
 	case <-time.After(20 * time.Second):
 		cmd.Process.Kill()
-		h.t.Fatal("replica did not start")
+		return nil, fmt.Errorf("replica did not start")
 	}
 	h.mu.Lock()
 	h.live = append(h.live, r)
 	h.all = append(h.all, r)
 	h.mu.Unlock()
-	return r
+	return r, nil
 }
 
 // kill SIGKILLs one live replica in the middle of its next call of the
@@ -239,7 +244,9 @@ func (h *chaosHarness) kill() {
 		}
 	}
 	h.mu.Unlock()
-	h.start()
+	if _, err := h.start(); err != nil {
+		h.t.Errorf("replacing a killed replica: %v", err)
+	}
 }
 
 // ServeHTTP is the merchant's front proxy: it forwards each IPN to a live
@@ -309,7 +316,8 @@ func chaos(t *testing.T, transfers int, crashes bool) {
 	}}
 	const replicas = 4
 	for range replicas {
-		h.start()
+		_, err := h.start()
+		require.NoError(t, err)
 	}
 	defer func() { // nothing outlives the test
 		h.mu.Lock()
