@@ -66,9 +66,64 @@
 // *DecodeError. Invalid params are refused before anything is sent with a
 // *ParamError matching ErrInvalidParams.
 //
-// Error strings are one line and never contain the client secret, an access
-// token or a link-token value; neither do log lines or fmt renderings of a
-// Client.
+// Error strings are one line of at most 1 KiB with control characters
+// escaped, and never contain the client secret, an access token, a link-token
+// value or a webhook secret; neither do excerpts of answers, error bodies,
+// log lines or fmt renderings of a Client.
+//
+// # Pagination
+//
+// List returns one page (Page with Data and Meta; both of the API's meta
+// shapes fill PageMeta). All walks every page lazily as an iter.Seq2 and
+// yields each item that existed when the walk began exactly once, even when
+// items arrive at the front mid-walk (lists are newest first); memory stays
+// a page and two pages' keys. It stops at the first error, which it yields,
+// and always terminates: contradictory pages end it with ErrPagination.
+//
+//	for tx, err := range client.Transactions.All(ctx, &bankhub.TransactionListParams{TransferType: bankhub.TransferIn}) {
+//		if err != nil { ... }
+//		total += tx.Amount
+//	}
+//
+// # Webhooks and IPN
+//
+// Bank Hub calls the merchant in two ways, on two endpoints: webhook events
+// about the link lifecycle (X-Secret-Key: the secret given to Webhooks.Set;
+// ParseEvent, VerifyWebhook, NewWebhookHandler) and IPN for every transaction
+// (Authorization: Apikey <key>, configured with SePay out of band; ParseIPN,
+// VerifyIPN, NewIPNHandler). The handlers verify in constant time and fail
+// closed, and answer 200 {"success": true} once the function returned nil.
+// With WithDedupe, each notification reaches the function once however often
+// it is delivered; see DedupeStore for the states (in progress under a
+// renewed lease, done, free again after a failure or a crash).
+//
+// SePay redelivers only when it cannot connect, so an IPN answered 500 or cut
+// off by a crash is lost. A Reconciler, given the same function and store,
+// hands the function every recent transaction not yet done:
+//
+//	store := bankhub.NewMemoryDedupe(0, 0) // redisstore.NewDedupe(rdb) with replicas
+//	http.Handle("POST /bankhub/ipn", bankhub.NewIPNHandler(apiKey, credit, bankhub.WithDedupe(store)))
+//	go bankhub.NewReconciler(client, credit, bankhub.WithReconcileDedupe(store)).Run(ctx)
+//
+// # Testing
+//
+// Package bankhubtest is an in-memory Bank Hub for tests: every endpoint,
+// strict about its input, with state, expiring tokens, a hosted link page,
+// simulations of the user and the bank that deliver the real webhook events
+// and IPN, faults on demand, and a control API for tests in other languages:
+//
+//	srv := bankhubtest.NewTestServer(t)
+//	client := srv.Client()
+//
+// NewWebhookTestRequest and NewIPNTestRequest build the requests SePay
+// sends, for testing a handler on its own.
+//
+// # Replicas
+//
+// Several replicas of a backend share one access token and one record of
+// handled notifications through Redis with the separate module
+// github.com/bankhub-go/bankhub/redisstore (NewClient, NewDedupe,
+// NewReconcileLock); the root module does not depend on Redis.
 //
 // # Logging
 //

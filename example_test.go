@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"net/http"
@@ -275,4 +276,132 @@ func ExampleNewReconciler() {
 	fmt.Printf("checked %d, handled %d, already done %d; %d transactions credited\n",
 		res.Checked, res.Handled, res.Duplicates, len(credited))
 	// Output: checked 2, handled 1, already done 1; 2 transactions credited
+}
+
+func ExampleLinkTokenService_Create() {
+	srv, client := fakeClient()
+	defer srv.Close()
+	ctx := context.Background()
+	company, err := client.Companies.Create(ctx, &bankhub.CompanyCreateParams{FullName: "Công ty TNHH ABC", Status: bankhub.CompanyActive})
+	if err != nil {
+		log.Fatal(err)
+	}
+	link, err := client.LinkTokens.Create(ctx, &bankhub.LinkTokenCreateParams{
+		CompanyXID:            company.XID,
+		Purpose:               bankhub.PurposeLinkBankAccount,
+		CompletionRedirectURI: "https://shop.example.vn/bank-linked",
+		Language:              bankhub.LanguageEnglish,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Open link.HostedLinkURL in an iframe, a WebView or SePay's JS SDK.
+	fmt.Println(strings.HasSuffix(link.HostedLinkURL, "/link/"+link.XID), link.LinkToken != "", !link.ExpiresAt.IsZero())
+	// Output: true true true
+}
+
+func ExampleCompanyService_Create() {
+	srv, client := fakeClient()
+	defer srv.Close()
+	company, err := client.Companies.Create(context.Background(), &bankhub.CompanyCreateParams{
+		FullName: "Công ty TNHH ABC",
+		Status:   bankhub.CompanyActive, // usable at once
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(company.FullName, company.XID != "")
+	// Output: Công ty TNHH ABC true
+}
+
+func ExampleTransactionService_List() {
+	srv, client := fakeClient()
+	defer srv.Close()
+	ctx := context.Background()
+	account, err := srv.AddBankAccount(srv.AddCompany(bankhubtest.CompanyParams{}), bankhubtest.LinkParams{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i, amount := range []bankhub.VND{500_000, 120_000} {
+		_, err := srv.SimulateTransfer(ctx, bankhubtest.TransferParams{BankAccountXID: account, Amount: amount,
+			Content: fmt.Sprintf("Thanh toan DH00000%d", i+1), Date: time.Date(2026, 1, 13, 9+i, 0, 0, 0, bankhub.VietnamZone)})
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	page, err := client.Transactions.List(ctx, &bankhub.TransactionListParams{
+		TransactionDate: bankhub.NewDate(2026, time.January, 13),
+		TransferType:    bankhub.TransferIn,
+		PerPage:         50,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, tx := range page.Data { // newest first
+		fmt.Println(tx.TransactionDate.Raw, tx.Amount, tx.PaymentCode)
+	}
+	fmt.Println(page.Meta.Total, "in all")
+	// Output:
+	// 2026-01-13 10:00:00 120,000 VND DH000002
+	// 2026-01-13 09:00:00 500,000 VND DH000001
+	// 2 in all
+}
+
+func ExampleWebhookService_Set() {
+	srv, client := fakeClient()
+	defer srv.Close()
+	cfg, err := client.Webhooks.Set(context.Background(), &bankhub.WebhookConfigParams{
+		WebhookURL:  "https://shop.example.vn/bankhub/events",
+		SecretKey:   "whsec-choose-a-long-random-one",
+		AllowEvents: []bankhub.EventType{bankhub.EventBankAccountLinked, bankhub.EventBankAccountUnlinked},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Set answers with the secret in full; Get masks it.
+	fmt.Println(cfg.WebhookURL, cfg.AllowEvents)
+	// Output: https://shop.example.vn/bankhub/events [BANK_ACCOUNT_LINKED BANK_ACCOUNT_UNLINKED]
+}
+
+// Verify first, then parse: what NewIPNHandler does for you.
+func ExampleParseIPN() {
+	req, err := bankhub.NewIPNTestRequest("/bankhub/ipn", "key-issued-by-SePay", []byte(`{"gateway":"MBBank",
+		"transaction_date":"2026-01-13 20:55:04","account_number":"0123456789","transfer_type":"credit","amount":500000,
+		"payment_code":"DH123456","content":"Thanh toan DH123456","reference_code":"FT26013","transaction_id":"a47b6ab2"}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := bankhub.VerifyIPN(req.Header, "key-issued-by-SePay"); err != nil {
+		log.Fatal(err) // answer 401
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	n, err := bankhub.ParseIPN(body)
+	if err != nil {
+		log.Fatal(err) // answer 400
+	}
+	fmt.Println(n.TransactionID, n.TransferType, n.Amount, n.PaymentCode, n.TransactionDate.Format(time.RFC3339))
+	fmt.Println(bankhub.VerifyIPN(req.Header, "another-key"))
+	// Output:
+	// a47b6ab2 credit 500,000 VND DH123456 2026-01-13T20:55:04+07:00
+	// bankhub: notification not verified: API key does not match
+}
+
+func ExampleEvent_BankAccount() {
+	ev, err := bankhub.ParseEvent([]byte(`{"timestamp":1768312023,"xid":"e343bdec-97dc-4c60-b953-f81b183e0096","version":"1.0",
+		"event":"BANK_ACCOUNT_LINKED","metadata":{"bank_account_xid":"587eabfb-f086-11f0-b16e-52c7e9b4f41b","brand_name":"MBBank",
+		"account_type":"personal","account_number":"0000000000011111","link_token_xid":"ef4cb765","link_session_xid":"0e296f70"}}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if ev.Type.Canonical() == bankhub.EventBankAccountLinked {
+		acct, err := ev.BankAccount()
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(acct.BankAccountXID, acct.BrandName, acct.AccountNumber)
+	}
+	// Output: 587eabfb-f086-11f0-b16e-52c7e9b4f41b MBBank 0000000000011111
 }
