@@ -405,3 +405,20 @@ func ExampleEvent_BankAccount() {
 	}
 	// Output: 587eabfb-f086-11f0-b16e-52c7e9b4f41b MBBank 0000000000011111
 }
+
+// Do reaches an endpoint the SDK has no method for yet, with the same
+// authentication, retries and errors.
+func ExampleClient_Do() {
+	srv, client := fakeClient()
+	defer srv.Close()
+	var answer struct {
+		Data struct {
+			Keywords []string `json:"transaction_whitelist_remark_keywords"`
+		} `json:"data"`
+	}
+	if err := client.Do(context.Background(), "GET", "/v1/merchant-config", nil, nil, &answer); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(answer.Data.Keywords), "keywords")
+	// Output: 0 keywords
+}
