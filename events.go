@@ -87,7 +87,7 @@ func ParseEvent(body []byte) (*Event, error) {
 	}
 	ev := &Event{XID: w.XID, Version: string(w.Version), Type: w.Event, Metadata: json.RawMessage(meta)}
 	if w.Timestamp > 0 {
-		ev.Timestamp = time.Unix(int64(w.Timestamp), 0).In(VietnamZone)
+		ev.Timestamp = time.Unix(int64(w.Timestamp), 0).In(vietnamZone)
 	}
 	return ev, nil
 }

@@ -12,7 +12,7 @@ import (
 
 func TestParseEventDocsExamples(t *testing.T) {
 	t.Parallel()
-	ts := func(sec int64) time.Time { return time.Unix(sec, 0).In(VietnamZone) }
+	ts := func(sec int64) time.Time { return time.Unix(sec, 0).In(vietnamZone) }
 	cases := []struct {
 		file        string
 		xid         string

@@ -324,7 +324,7 @@ func ExampleTransactionService_List() {
 	}
 	for i, amount := range []bankhub.VND{500_000, 120_000} {
 		_, err := srv.SimulateTransfer(ctx, bankhubtest.TransferParams{BankAccountXID: account, Amount: amount,
-			Content: fmt.Sprintf("Thanh toan DH00000%d", i+1), Date: time.Date(2026, 1, 13, 9+i, 0, 0, 0, bankhub.VietnamZone)})
+			Content: fmt.Sprintf("Thanh toan DH00000%d", i+1), Date: time.Date(2026, 1, 13, 9+i, 0, 0, 0, bankhub.VietnamZone())})
 		if err != nil {
 			log.Fatal(err)
 		}

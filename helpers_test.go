@@ -180,7 +180,7 @@ func testRequest(t *testing.T, r *http.Request, method, wantBody string) {
 
 // vnTime builds a time in UTC+7.
 func vnTime(y int, mo time.Month, d, h, mi, s int) time.Time {
-	return time.Date(y, mo, d, h, mi, s, 0, VietnamZone)
+	return time.Date(y, mo, d, h, mi, s, 0, vietnamZone)
 }
 
 // testQuery asserts the exact query string parameters of a request (on the

@@ -332,7 +332,7 @@ func TestReconcilerRunPollsUntilCancelled(t *testing.T) {
 
 func TestTransactionIPN(t *testing.T) {
 	t.Parallel()
-	when, err := time.ParseInLocation("2006-01-02 15:04:05", "2026-01-13 20:55:04", bankhub.VietnamZone)
+	when, err := time.ParseInLocation("2006-01-02 15:04:05", "2026-01-13 20:55:04", bankhub.VietnamZone())
 	require.NoError(t, err)
 	tx := bankhub.Transaction{
 		TransactionID: "a47b6ab2", TransactionDate: bankhub.Time{Time: when, Raw: "2026-01-13 20:55:04"},

@@ -110,7 +110,7 @@ func TestTruncatedAnswersLeakNothing(t *testing.T) {
 		{"webhook set", "", "POST /v1/webhook",
 			`{"status":200,"data":{"webhook_url":"https://shop.example.vn/hooks","auth_type":"SECRET_KEY","secret_key":"` + leakHookKey,
 			func(c *Client) error {
-				_, err := c.Webhooks.Set(context.Background(), &WebhookConfigParams{WebhookURL: "https://shop.example.vn/hooks", SecretKey: leakHookKey, AllowEvents: AllEvents})
+				_, err := c.Webhooks.Set(context.Background(), &WebhookConfigParams{WebhookURL: "https://shop.example.vn/hooks", SecretKey: leakHookKey, AllowEvents: allEvents})
 				return err
 			}, leakHookKey},
 		{"a shape of its own", "", "POST /v1/webhook", `{"result":{"credentials":{"Token": "` + leakHookKey + `", "next": `,

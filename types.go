@@ -5,17 +5,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 )
 
-// VietnamZone is the fixed UTC+7 zone in which Bank Hub writes its
+// vietnamZone is the fixed UTC+7 zone in which Bank Hub writes its
 // "2006-01-02 15:04:05" timestamps. The API does not document a zone; every
 // SePay surface that names one (the CLI, the dashboard) uses Vietnam time, and
 // Vietnam has no daylight saving, so a fixed zone is exact.
-var VietnamZone = time.FixedZone("ICT", 7*60*60)
+var vietnamZone = time.FixedZone("ICT", 7*60*60)
+
+// VietnamZone returns the fixed UTC+7 zone in which Bank Hub writes its
+// timestamps. It is a function, not a variable, so that no caller can swap
+// it for everyone.
+func VietnamZone() *time.Location { return vietnamZone }
 
 const (
 	wireTimeLayout = "2006-01-02 15:04:05"
@@ -109,23 +115,23 @@ func ParseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, errors.New("bankhub: empty time")
 	}
-	if t, err := time.ParseInLocation(wireTimeLayout, s, VietnamZone); err == nil {
+	if t, err := time.ParseInLocation(wireTimeLayout, s, vietnamZone); err == nil {
 		return t, nil
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}
-	if t, err := time.ParseInLocation("2006-01-02T15:04:05", s, VietnamZone); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02T15:04:05", s, vietnamZone); err == nil {
 		return t, nil
 	}
-	if t, err := time.ParseInLocation(dateLayout, s, VietnamZone); err == nil {
+	if t, err := time.ParseInLocation(dateLayout, s, vietnamZone); err == nil {
 		return t, nil
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
 		if n > 1e12 { // milliseconds
-			return time.UnixMilli(n).In(VietnamZone), nil
+			return time.UnixMilli(n).In(vietnamZone), nil
 		}
-		return time.Unix(n, 0).In(VietnamZone), nil
+		return time.Unix(n, 0).In(vietnamZone), nil
 	}
 	return time.Time{}, fmt.Errorf("bankhub: unrecognised time %q", truncate(s, 64))
 }
@@ -140,7 +146,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	t.Raw = s
 	if len(s) == len(wireTimeLayout) {
-		if v, err := time.ParseInLocation(wireTimeLayout, s, VietnamZone); err == nil {
+		if v, err := time.ParseInLocation(wireTimeLayout, s, vietnamZone); err == nil {
 			t.Time = v
 			return nil
 		}
@@ -158,7 +164,7 @@ func (t Time) MarshalJSON() ([]byte, error) {
 		}
 		return json.Marshal(t.Raw)
 	}
-	return []byte(`"` + t.Time.In(VietnamZone).Format(wireTimeLayout) + `"`), nil
+	return []byte(`"` + t.Time.In(vietnamZone).Format(wireTimeLayout) + `"`), nil
 }
 
 // String returns the time in the API's layout, or Raw when it did not parse.
@@ -166,7 +172,7 @@ func (t Time) String() string {
 	if t.Time.IsZero() {
 		return t.Raw
 	}
-	return t.Time.In(VietnamZone).Format(wireTimeLayout)
+	return t.Time.In(vietnamZone).Format(wireTimeLayout)
 }
 
 // Date is a calendar day, written YYYY-MM-DD, used by date filters and
@@ -185,7 +191,7 @@ func NewDate(year int, month time.Month, day int) Date {
 // DateOf returns the calendar day of t in Vietnam time, which is the day Bank
 // Hub files a transaction under.
 func DateOf(t time.Time) Date {
-	y, m, d := t.In(VietnamZone).Date()
+	y, m, d := t.In(vietnamZone).Date()
 	return Date{Year: y, Month: m, Day: d}
 }
 
@@ -589,14 +595,18 @@ const (
 	EventAll EventType = "*"
 )
 
-// AllEvents lists the 13 event names Bank Hub can send.
-var AllEvents = []EventType{
+// allEvents lists the 13 event names Bank Hub can send.
+var allEvents = []EventType{
 	EventLinkTokenCreated, EventLinkTokenRevoked, EventLinkTokenExpired,
 	EventLinkSessionInitialized, EventLinkSessionReinitialized, EventLinkSessionStateChanged,
 	EventLinkSessionCompleted, EventLinkSessionFailed, EventLinkSessionAbandoned,
 	EventLinkSessionExpired, EventBankAccountLinked, EventBankAccountUnlinked,
 	EventBankAccountInactivated,
 }
+
+// AllEvents returns the 13 event names Bank Hub can send (a new slice each
+// time: no caller can change the list for another).
+func AllEvents() []EventType { return slices.Clone(allEvents) }
 
 // Canonical maps the alternative spelling BANK_ACCOUNT_INACTIVED to
 // BANK_ACCOUNT_INACTIVATED and returns every other name unchanged.
@@ -610,7 +620,7 @@ func (e EventType) Canonical() EventType {
 // Known reports whether e is one of the 13 events (in either spelling).
 func (e EventType) Known() bool {
 	c := e.Canonical()
-	for _, k := range AllEvents {
+	for _, k := range allEvents {
 		if c == k {
 			return true
 		}

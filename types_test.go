@@ -166,8 +166,8 @@ func TestTransactionAmount(t *testing.T) {
 
 func TestEnums(t *testing.T) {
 	t.Parallel()
-	assert.Len(t, AllEvents, 13)
-	for _, e := range AllEvents {
+	assert.Len(t, allEvents, 13)
+	for _, e := range allEvents {
 		assert.True(t, e.Known())
 		assert.Equal(t, e, e.Canonical())
 	}

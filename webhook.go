@@ -46,7 +46,7 @@ type WebhookConfigParams struct {
 	// Active enables (default) or disables delivery.
 	Active *bool
 	// AllowEvents lists the events to send; nil means every event (["*"]),
-	// an empty non-nil slice none. Names must be among AllEvents or EventAll.
+	// an empty non-nil slice none. Names must be among AllEvents() or EventAll.
 	AllowEvents []EventType
 }
 

@@ -603,7 +603,7 @@ func (s *Server) count(keep func(*transaction) bool) (map[string]*dayCount, []st
 		if !keep(t) {
 			continue
 		}
-		d := t.date.In(bankhub.VietnamZone).Format("2006-01-02")
+		d := t.date.In(bankhub.VietnamZone()).Format("2006-01-02")
 		dc := days[d]
 		if dc == nil {
 			dc = &dayCount{}
@@ -637,7 +637,7 @@ func (s *Server) companyCounter(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	days, order := s.count(func(t *transaction) bool {
-		return t.companyXID == c.xid && (date == "" || t.date.In(bankhub.VietnamZone).Format("2006-01-02") == date)
+		return t.companyXID == c.xid && (date == "" || t.date.In(bankhub.VietnamZone()).Format("2006-01-02") == date)
 	})
 	dates := []any{}
 	var tot dayCount
@@ -733,7 +733,7 @@ func (s *Server) transactionList(w http.ResponseWriter, r *http.Request) {
 	s.locked(func() {
 		for i := len(s.transactions) - 1; i >= 0; i-- {
 			t := s.transactions[i]
-			d := t.date.In(bankhub.VietnamZone).Format("2006-01-02")
+			d := t.date.In(bankhub.VietnamZone()).Format("2006-01-02")
 			switch {
 			case q.Get("company_xid") != "" && t.companyXID != q.Get("company_xid"),
 				q.Get("bank_account_xid") != "" && t.bankAccountXID != q.Get("bank_account_xid"),
@@ -910,7 +910,7 @@ func (s *Server) merchantLogo(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) merchantCounter(w http.ResponseWriter, r *http.Request) {
-	today := s.now().In(bankhub.VietnamZone).Format("2006-01-02")
+	today := s.now().In(bankhub.VietnamZone()).Format("2006-01-02")
 	start, end := r.URL.Query().Get("start_date"), r.URL.Query().Get("end_date")
 	if start == "" {
 		start = today
@@ -938,7 +938,7 @@ func (s *Server) merchantCounter(w http.ResponseWriter, r *http.Request) {
 	var keys []key
 	var tot dayCount
 	for _, t := range s.transactions {
-		d := t.date.In(bankhub.VietnamZone).Format("2006-01-02")
+		d := t.date.In(bankhub.VietnamZone()).Format("2006-01-02")
 		if d < start || d > end {
 			continue
 		}

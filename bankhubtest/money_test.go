@@ -52,7 +52,7 @@ func TestAddBankAccountAndTransfersWithDateReferenceAndDirection(t *testing.T) {
 	ipn := httptest.NewServer(rc)
 	defer ipn.Close()
 	srv.SetIPN(ipn.URL, "k1") // after start
-	day := time.Date(2026, 3, 10, 9, 0, 0, 0, bankhub.VietnamZone)
+	day := time.Date(2026, 3, 10, 9, 0, 0, 0, bankhub.VietnamZone())
 	newer, err := srv.SimulateTransfer(context.Background(), bankhubtest.TransferParams{BankAccountXID: acct, Amount: 700, Content: "b",
 		Date: day.Add(time.Hour), ReferenceCode: "FT-CHOSEN", TransferType: bankhub.TransferOut})
 	require.NoError(t, err)

@@ -647,7 +647,7 @@ func wireTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(bankhub.VietnamZone).Format("2006-01-02 15:04:05")
+	return t.In(bankhub.VietnamZone()).Format("2006-01-02 15:04:05")
 }
 
 func flag(b bool) string {

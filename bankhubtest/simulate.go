@@ -389,7 +389,7 @@ func (s *Server) SimulateTransfer(ctx context.Context, p TransferParams) (*bankh
 	}
 	ref := p.ReferenceCode
 	if ref == "" {
-		ref = fmt.Sprintf("FT%s%06d", date.In(bankhub.VietnamZone).Format("060102"), refSeq.Add(1))
+		ref = fmt.Sprintf("FT%s%06d", date.In(bankhub.VietnamZone()).Format("060102"), refSeq.Add(1))
 	}
 	t := &transaction{
 		id: newXID(), bankAccountXID: ba.xid, companyXID: ba.companyXID, brandName: ba.brandName, number: ba.number,

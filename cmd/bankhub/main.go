@@ -120,8 +120,8 @@ func (a *app) authCmd() *cobra.Command {
 			if show {
 				value = tok.AccessToken
 			}
-			t.add(map[string]any{"environment": c.BaseURL(), "access_token": value, "expiry": tok.Expiry.In(bankhub.VietnamZone).Format(time.RFC3339)},
-				c.BaseURL(), value, tok.Expiry.In(bankhub.VietnamZone).Format(timeLayout))
+			t.add(map[string]any{"environment": c.BaseURL(), "access_token": value, "expiry": tok.Expiry.In(bankhub.VietnamZone()).Format(time.RFC3339)},
+				c.BaseURL(), value, tok.Expiry.In(bankhub.VietnamZone()).Format(timeLayout))
 			return a.print(t)
 		})}
 	cmd.Flags().BoolVar(&show, "show-token", false, "print the access token itself")
@@ -199,7 +199,7 @@ func (a *app) listenHandler(secret, ipnKey, forward string) http.Handler {
 	if secret != "" {
 		mux.Handle("POST /webhook", keep(bankhub.NewWebhookHandler(secret, func(_ context.Context, ev *bankhub.Event) error {
 			t := &table{header: []string{"EVENT", "XID", "TIME (UTC+7)"}, single: true}
-			t.add(ev, string(ev.Type), ev.XID, ev.Timestamp.In(bankhub.VietnamZone).Format(timeLayout))
+			t.add(ev, string(ev.Type), ev.XID, ev.Timestamp.In(bankhub.VietnamZone()).Format(timeLayout))
 			return out.print(a, t)
 		}, bankhub.WithHandlerLogger(logger))))
 	}

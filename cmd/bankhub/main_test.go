@@ -101,9 +101,9 @@ func (c *cli) seed() (company, account string) {
 	}
 	for _, tr := range []bankhubtest.TransferParams{
 		{BankAccountXID: account, Amount: 1_500_000, Content: "Thanh toan DH123456", ReferenceCode: "FT26013001",
-			Date: time.Date(2026, 1, 13, 20, 55, 4, 0, bankhub.VietnamZone)},
+			Date: time.Date(2026, 1, 13, 20, 55, 4, 0, bankhub.VietnamZone())},
 		{BankAccountXID: account, Amount: 20_000, Content: "hoan tien", ReferenceCode: "FT26014002", TransferType: bankhub.TransferOut,
-			Date: time.Date(2026, 1, 14, 9, 0, 0, 0, bankhub.VietnamZone)},
+			Date: time.Date(2026, 1, 14, 9, 0, 0, 0, bankhub.VietnamZone())},
 	} {
 		if _, err := c.fake.SimulateTransfer(context.Background(), tr); err != nil {
 			c.t.Fatal(err)

@@ -142,7 +142,7 @@ func showTime(t bankhub.Time) string {
 	if t.IsZero() {
 		return t.Raw
 	}
-	return t.In(bankhub.VietnamZone).Format(timeLayout)
+	return t.In(bankhub.VietnamZone()).Format(timeLayout)
 }
 
 func showDate(d bankhub.Date) string {

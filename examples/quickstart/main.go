@@ -43,7 +43,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
-	fmt.Printf("1. Access token obtained, valid until %s (times are Vietnam time, UTC+7)\n", tok.Expiry.In(bankhub.VietnamZone).Format("2006-01-02 15:04:05"))
+	fmt.Printf("1. Access token obtained, valid until %s (times are Vietnam time, UTC+7)\n", tok.Expiry.In(bankhub.VietnamZone()).Format("2006-01-02 15:04:05"))
 
 	// 2. A company, active, with IPN enabled (transaction_amount Unlimited).
 	company, err := client.Companies.Create(ctx, &bankhub.CompanyCreateParams{
