@@ -309,7 +309,7 @@ func (s *CompanyService) Counter(ctx context.Context, xid string, params *Compan
 	}
 	var q string
 	if params != nil && !params.Date.IsZero() {
-		if !params.Date.Valid() {
+		if !params.Date.IsValid() {
 			return nil, paramErr(op, "date", "not a calendar day")
 		}
 		q = "date=" + params.Date.String()

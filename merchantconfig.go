@@ -157,10 +157,10 @@ func (s *MerchantConfigService) Counter(ctx context.Context, params *MerchantCou
 	const op = "MerchantConfig.Counter"
 	var q string
 	if params != nil {
-		if !params.StartDate.IsZero() && !params.StartDate.Valid() {
+		if !params.StartDate.IsZero() && !params.StartDate.IsValid() {
 			return nil, paramErr(op, "start_date", "not a calendar day")
 		}
-		if !params.EndDate.IsZero() && !params.EndDate.Valid() {
+		if !params.EndDate.IsZero() && !params.EndDate.IsValid() {
 			return nil, paramErr(op, "end_date", "not a calendar day")
 		}
 		if !params.StartDate.IsZero() && !params.EndDate.IsZero() && params.EndDate.Before(params.StartDate) {

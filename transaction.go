@@ -97,7 +97,7 @@ func (p *TransactionListParams) query(op string) (string, error) {
 		if f.d.IsZero() {
 			continue
 		}
-		if !f.d.Valid() {
+		if !f.d.IsValid() {
 			return "", paramErr(op, f.name, "not a calendar day")
 		}
 		q.Set(f.name, f.d.String())

@@ -207,8 +207,8 @@ func ParseDate(s string) (Date, error) {
 // IsZero reports whether d is unset.
 func (d Date) IsZero() bool { return d == Date{} }
 
-// Valid reports whether d is a day that exists in the calendar.
-func (d Date) Valid() bool {
+// IsValid reports whether d is a day that exists in the calendar.
+func (d Date) IsValid() bool {
 	if d.Year < 1 || d.Year > 9999 || d.Month < 1 || d.Month > 12 || d.Day < 1 {
 		return false
 	}
@@ -216,15 +216,55 @@ func (d Date) Valid() bool {
 	return t.Day() == d.Day && t.Month() == d.Month
 }
 
+// Compare returns -1, 0 or +1 as d is before, the same day as, or after o.
+func (d Date) Compare(o Date) int {
+	switch {
+	case d.Year != o.Year:
+		return cmpInt(d.Year, o.Year)
+	case d.Month != o.Month:
+		return cmpInt(int(d.Month), int(o.Month))
+	}
+	return cmpInt(d.Day, o.Day)
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
 // Before reports whether d is an earlier day than o.
-func (d Date) Before(o Date) bool {
-	if d.Year != o.Year {
-		return d.Year < o.Year
+func (d Date) Before(o Date) bool { return d.Compare(o) < 0 }
+
+// After reports whether d is a later day than o.
+func (d Date) After(o Date) bool { return d.Compare(o) > 0 }
+
+// In returns the start of d (midnight) in loc.
+func (d Date) In(loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+}
+
+// MarshalText implements encoding.TextMarshaler: YYYY-MM-DD, or empty for
+// the zero Date.
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler: YYYY-MM-DD, or empty
+// for the zero Date.
+func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
 	}
-	if d.Month != o.Month {
-		return d.Month < o.Month
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
 	}
-	return d.Day < o.Day
+	*d = v
+	return nil
 }
 
 // String returns YYYY-MM-DD, or "" for the zero Date.
