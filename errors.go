@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bankhub-go/bankhub/internal/wire"
 	"net/http"
 	"sort"
 	"strconv"
@@ -405,7 +406,7 @@ func isRayChar(c byte) bool {
 // and a bare string.
 func decodeFieldErrors(raw json.RawMessage) map[string][]string {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, jsonNull) {
+	if len(raw) == 0 || bytes.Equal(raw, wire.Null) {
 		return nil
 	}
 	switch raw[0] {
@@ -460,7 +461,7 @@ func rawTexts(v json.RawMessage) []string {
 // compact JSON.
 func rawText(v json.RawMessage) string {
 	v = bytes.TrimSpace(v)
-	if len(v) == 0 || bytes.Equal(v, jsonNull) {
+	if len(v) == 0 || bytes.Equal(v, wire.Null) {
 		return ""
 	}
 	if v[0] == '"' {

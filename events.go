@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bankhub-go/bankhub/internal/wire"
 	"net/http"
 	"strings"
 	"time"
@@ -82,7 +83,7 @@ func ParseEvent(body []byte) (*Event, error) {
 		return nil, fmt.Errorf("%w: negative timestamp", ErrInvalidPayload)
 	}
 	meta := bytes.TrimSpace(w.Metadata)
-	if len(meta) > 0 && meta[0] != '{' && !bytes.Equal(meta, jsonNull) {
+	if len(meta) > 0 && meta[0] != '{' && !bytes.Equal(meta, wire.Null) {
 		return nil, fmt.Errorf("%w: metadata must be an object", ErrInvalidPayload)
 	}
 	ev := &Event{XID: w.XID, Version: string(w.Version), Type: w.Event, Metadata: json.RawMessage(meta)}
@@ -149,7 +150,7 @@ func (e *Event) decodeMetadata(family string, v any) error {
 	if !strings.HasPrefix(string(e.Type), family) {
 		return fmt.Errorf("%w: %s is not a %s* event", ErrWrongEventFamily, truncate(string(e.Type), 64), family)
 	}
-	if len(e.Metadata) == 0 || bytes.Equal(e.Metadata, jsonNull) {
+	if len(e.Metadata) == 0 || bytes.Equal(e.Metadata, wire.Null) {
 		return nil
 	}
 	if err := json.Unmarshal(e.Metadata, v); err != nil {

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bankhub-go/bankhub/internal/wire"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // vietnamZone is the fixed UTC+7 zone in which Bank Hub writes its
@@ -26,76 +26,6 @@ const (
 	wireTimeLayout = "2006-01-02 15:04:05"
 	dateLayout     = "2006-01-02"
 )
-
-var jsonNull = []byte("null")
-
-// scalar returns the content of a JSON scalar token without allocating: the
-// bytes between the quotes of a string (escaped reports a backslash in it),
-// or the token itself. ok is false for null and empty input.
-func scalar(b []byte) (v []byte, quoted, escaped, ok bool) {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || bytes.Equal(b, jsonNull) {
-		return nil, false, false, false
-	}
-	if b[0] != '"' || len(b) < 2 || b[len(b)-1] != '"' {
-		return b, false, false, true
-	}
-	v = b[1 : len(b)-1]
-	return v, true, bytes.IndexByte(v, '\\') >= 0, true
-}
-
-// unquote returns the scalar as a string, unescaping a JSON string. ok is
-// false for null.
-func unquote(b []byte) (string, bool, bool) {
-	v, quoted, escaped, ok := scalar(b)
-	if !ok {
-		return "", false, false
-	}
-	if escaped || (quoted && !utf8.Valid(v)) { // as encoding/json: unescape, and U+FFFD for invalid UTF-8
-		var out string
-		if err := json.Unmarshal(bytes.TrimSpace(b), &out); err == nil {
-			return out, true, true
-		}
-	}
-	return string(v), quoted, true
-}
-
-// parseWholeBytes parses an integer, possibly written with a zero fraction
-// ("12.00"), without allocating; other forms go to parseWhole.
-func parseWholeBytes(v []byte) (int64, error) {
-	i, neg := 0, false
-	if len(v) > 0 && (v[0] == '-' || v[0] == '+') {
-		neg, i = v[0] == '-', 1
-	}
-	start := i
-	var n uint64
-	for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
-		if n > (1<<63-1)/10 {
-			return parseWhole(string(v))
-		}
-		n = n*10 + uint64(v[i]-'0')
-	}
-	if i == start {
-		return parseWhole(string(v))
-	}
-	if i < len(v) {
-		if v[i] != '.' {
-			return parseWhole(string(v))
-		}
-		for j := i + 1; j < len(v); j++ {
-			if v[j] != '0' {
-				return parseWhole(string(v))
-			}
-		}
-	}
-	if n > 1<<63-1 {
-		return parseWhole(string(v))
-	}
-	if neg {
-		return -int64(n), nil
-	}
-	return int64(n), nil
-}
 
 // Time is a timestamp from the API. It accepts "2006-01-02 15:04:05" (read in
 // UTC+7, see VietnamZone), RFC 3339, and Unix seconds as a number or a numeric
@@ -138,7 +68,7 @@ func ParseTime(s string) (time.Time, error) {
 // UnmarshalJSON implements json.Unmarshaler. It never returns an error for a
 // well-formed JSON scalar.
 func (t *Time) UnmarshalJSON(b []byte) error {
-	s, _, ok := unquote(b)
+	s, _, ok := wire.Unquote(b)
 	if !ok {
 		*t = Time{}
 		return nil
@@ -159,7 +89,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 func (t Time) MarshalJSON() ([]byte, error) {
 	if t.Time.IsZero() {
 		if t.Raw == "" {
-			return jsonNull, nil
+			return wire.Null, nil
 		}
 		return json.Marshal(t.Raw)
 	}
@@ -297,7 +227,7 @@ func appendPadded(b []byte, n, width int) []byte {
 // MarshalJSON implements json.Marshaler.
 func (d Date) MarshalJSON() ([]byte, error) {
 	if d.IsZero() {
-		return jsonNull, nil
+		return wire.Null, nil
 	}
 	b := make([]byte, 0, 12)
 	b = append(b, '"')
@@ -308,7 +238,7 @@ func (d Date) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON implements json.Unmarshaler. It accepts YYYY-MM-DD and, to be
 // lenient with the server, a full timestamp whose day is taken.
 func (d *Date) UnmarshalJSON(b []byte) error {
-	s, _, ok := unquote(b)
+	s, _, ok := wire.Unquote(b)
 	if !ok || s == "" {
 		*d = Date{}
 		return nil
@@ -335,12 +265,12 @@ type VND int64
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *VND) UnmarshalJSON(b []byte) error {
-	s, _, escaped, ok := scalar(b)
+	s, _, escaped, ok := wire.Scalar(b)
 	if !ok || len(s) == 0 {
 		*v = 0
 		return nil
 	}
-	n, err := parseWholeBytes(s)
+	n, err := wire.ParseWhole(s)
 	if err != nil || escaped {
 		return fmt.Errorf("bankhub: invalid VND amount %q", truncate(string(s), 32))
 	}
@@ -370,31 +300,13 @@ func (v VND) String() string {
 	return b.String()
 }
 
-// parseWhole parses an integer that may be written with a zero fraction
-// ("12.00") or in exponent form with an integral value ("1e6").
-func parseWhole(s string) (int64, error) {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n, nil
-	}
-	if i := strings.IndexByte(s, '.'); i > 0 && strings.Trim(s[i+1:], "0") == "" {
-		return strconv.ParseInt(s[:i], 10, 64)
-	}
-	if strings.ContainsAny(s, "eE") {
-		f, err := strconv.ParseFloat(s, 64)
-		if err == nil && f == float64(int64(f)) && f < 1<<53 && f > -(1<<53) {
-			return int64(f), nil
-		}
-	}
-	return 0, errors.New("not a whole number")
-}
-
 // Bool is a flag that the API sends as "1"/"0", 1/0, true/false or "true"/"false"
 // depending on the endpoint. Null and "" decode to false.
 type Bool bool
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (f *Bool) UnmarshalJSON(b []byte) error {
-	v, _, _, ok := scalar(b)
+	v, _, _, ok := wire.Scalar(b)
 	if !ok {
 		*f = false
 		return nil
@@ -407,7 +319,7 @@ func (f *Bool) UnmarshalJSON(b []byte) error {
 		*f = false
 		return nil
 	}
-	s, _, _ := unquote(b)
+	s, _, _ := wire.Unquote(b)
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "1", "true", "yes", "on", "active":
 		*f = true
@@ -425,13 +337,13 @@ type Int int64
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (n *Int) UnmarshalJSON(b []byte) error {
-	s, _, escaped, ok := scalar(b)
+	s, _, escaped, ok := wire.Scalar(b)
 	s = bytes.TrimSpace(s)
 	if !ok || len(s) == 0 {
 		*n = 0
 		return nil
 	}
-	v, err := parseWholeBytes(s)
+	v, err := wire.ParseWhole(s)
 	if err != nil || escaped {
 		return fmt.Errorf("bankhub: invalid integer %q", truncate(string(s), 32))
 	}
@@ -445,7 +357,7 @@ type String string
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (s *String) UnmarshalJSON(b []byte) error {
-	v, _, ok := unquote(b)
+	v, _, ok := wire.Unquote(b)
 	if !ok {
 		*s = ""
 		return nil
@@ -490,7 +402,7 @@ func (a TransactionAmount) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON accepts "Unlimited" (any case), a number or a numeric string.
 func (a *TransactionAmount) UnmarshalJSON(b []byte) error {
-	s, _, ok := unquote(b)
+	s, _, ok := wire.Unquote(b)
 	s = strings.TrimSpace(s)
 	if !ok || s == "" {
 		*a = TransactionAmount{}
@@ -500,7 +412,7 @@ func (a *TransactionAmount) UnmarshalJSON(b []byte) error {
 		*a = TransactionAmount{Unlimited: true}
 		return nil
 	}
-	n, err := parseWhole(s)
+	n, err := wire.ParseWhole([]byte(s))
 	if err != nil {
 		return fmt.Errorf("bankhub: invalid transaction_amount %q", truncate(s, 32))
 	}
