@@ -25,7 +25,6 @@ package bankhubtest
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -34,7 +33,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -113,71 +111,6 @@ type Server struct {
 	logSize      int
 }
 
-// ServerOption configures NewServer.
-type ServerOption func(*Server)
-
-// WithCredentials sets the client ID and secret the server accepts.
-func WithCredentials(clientID, clientSecret string) ServerOption {
-	return func(s *Server) { s.ClientID, s.ClientSecret = clientID, clientSecret }
-}
-
-// WithTokenTTL sets the lifetime of the access tokens the server issues
-// (default one hour). The token answer reports it in whole seconds, at least 1.
-func WithTokenTTL(d time.Duration) ServerOption {
-	return func(s *Server) {
-		if d > 0 {
-			s.ttl = d
-		}
-	}
-}
-
-// WithProduction makes the server behave like production: simulating a
-// transaction (POST /v1/transaction/create) answers 403.
-func WithProduction() ServerOption { return func(s *Server) { s.sandbox = false } }
-
-// WithIPN sets the merchant's IPN URL and API key, which SePay configures out
-// of band: every transaction is then POSTed there with
-// "Authorization: Apikey <key>" (when its company is Active and its
-// transaction_amount is above zero or Unlimited).
-func WithIPN(url, apiKey string) ServerOption {
-	return func(s *Server) { s.ipnURL, s.ipnKey = url, apiKey }
-}
-
-// WithDeliveryRetries sets how often a webhook or IPN delivery that fails to
-// connect is retried, and the base wait (grown along the Fibonacci sequence,
-// as SePay does in minutes). Default: 7 retries, 10ms base.
-func WithDeliveryRetries(retries int, base time.Duration) ServerOption {
-	return func(s *Server) {
-		if retries >= 0 {
-			s.delivery.retries = retries
-		}
-		if base >= 0 {
-			s.delivery.base = base
-		}
-	}
-}
-
-// DefaultLogSize is how many requests and deliveries a server keeps.
-const DefaultLogSize = 10_000
-
-// WithLogSize sets how many of the latest requests (Requests) and
-// deliveries (Deliveries) the server keeps (DefaultLogSize), so that a
-// long-running fake does not grow without bound. Count stays exact however
-// many were dropped.
-func WithLogSize(n int) ServerOption {
-	return func(s *Server) {
-		if n > 0 {
-			s.logSize = n
-		}
-	}
-}
-
-// WithAddr makes the server listen on addr (e.g. "127.0.0.1:8089") instead
-// of a random loopback port.
-func WithAddr(addr string) ServerOption {
-	return func(s *Server) { s.addr = addr }
-}
-
 // NewServer starts a fake Bank Hub on a loopback port. Close it when done.
 // It panics if it cannot listen (only possible with WithAddr); Start
 // returns that error instead.
@@ -249,21 +182,6 @@ func reachableURL(u string) string {
 	return u
 }
 
-// WithPublicURL sets the base URL the server gives out (as URL, in
-// hosted_link_url and logo URLs) when clients reach it under another name
-// than its listen address: a container's service name, a LAN address for a
-// phone, a tunnel.
-func WithPublicURL(u string) ServerOption {
-	return func(s *Server) { s.publicURL = strings.TrimRight(u, "/") }
-}
-
-// WithLogger logs one line per request (method, path, operation, status,
-// duration) and one per delivery (kind, URL, name, the merchant's status,
-// attempts, error) at Info. Bodies and credentials are never logged.
-func WithLogger(l *slog.Logger) ServerOption {
-	return func(s *Server) { s.logger = l }
-}
-
 // Close shuts the server down.
 func (s *Server) Close() {
 	s.srv.Close()
@@ -287,162 +205,12 @@ func (s *Server) Client(opts ...bankhub.Option) *bankhub.Client {
 	return c
 }
 
-// Request is one request the server received.
-type Request struct {
-	// Op is the operation (e.g. OpCompanyGet), "" for an unknown path.
-	Op     string
-	Method string
-	Path   string
-	Query  string
-	// Status is the answer's status, 0 while it is being handled and -1
-	// for a dropped connection.
-	Status int
-	At     time.Time
-}
-
-// Requests returns the latest requests received (up to the log size), in
-// order.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	log := lastN(s.requests, s.logSize)
-	out := make([]Request, len(log))
-	for i, r := range log {
-		out[i] = *r
-	}
-	return out
-}
-
-// Count returns how many requests of op the server received since it
-// started (or since ResetRequests), including those no longer in the log.
-func (s *Server) Count(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[op]
-}
-
-// ResetRequests clears the request log and the counts.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	s.requests = nil
-	clear(s.counts)
-	s.mu.Unlock()
-}
-
-// bounded keeps the last n items of log, trimming in batches so that
-// appending stays cheap.
-func bounded[T any](log []T, n int) []T {
-	if len(log) <= 2*n {
-		return log
-	}
-	return append(log[:0:0], log[len(log)-n:]...)
-}
-
-// lastN returns a copy of the last n items of log.
-func lastN[T any](log []T, n int) []T {
-	return append([]T(nil), log[max(len(log)-n, 0):]...)
-}
-
-// Fault is a misbehaviour applied to the next Count requests of an operation.
-type Fault struct {
-	// Count is how many requests the fault applies to (at least 1).
-	Count int
-	// Status, when set, is answered instead of the real answer, with a JSON
-	// error body ({"code","message"}).
-	Status int
-	// RetryAfter, when set, is sent as a Retry-After header (whole seconds).
-	RetryAfter time.Duration
-	// Delay holds the answer back (or until the client gives up).
-	Delay time.Duration
-	// Drop closes the connection without answering.
-	Drop bool
-	// Blocked answers 403 with a Cloudflare-style HTML block page.
-	Blocked bool
-	// DropAfter carries the operation out, then closes the connection
-	// instead of answering: the answer is lost after the work was done.
-	DropAfter bool
-}
-
-// InjectFault queues f for the next f.Count requests of op.
-func (s *Server) InjectFault(op string, f Fault) {
-	if f.Count < 1 {
-		f.Count = 1
-	}
-	s.mu.Lock()
-	s.faults[op] = append(s.faults[op], &f)
-	s.mu.Unlock()
-}
-
-// FailNext makes the next n requests of op answer status, with a
-// Retry-After header when retryAfter > 0.
-func (s *Server) FailNext(op string, n, status int, retryAfter time.Duration) {
-	s.InjectFault(op, Fault{Count: n, Status: status, RetryAfter: retryAfter})
-}
-
-// HangNext delays the next n answers of op by d.
-func (s *Server) HangNext(op string, n int, d time.Duration) {
-	s.InjectFault(op, Fault{Count: n, Delay: d})
-}
-
-// DropNext closes the connection of the next n requests of op.
-func (s *Server) DropNext(op string, n int) { s.InjectFault(op, Fault{Count: n, Drop: true}) }
-
-// BlockNext answers the next n requests of op with an HTML block page.
-func (s *Server) BlockNext(op string, n int) { s.InjectFault(op, Fault{Count: n, Blocked: true}) }
-
-// ExpireTokens makes every access token issued so far invalid.
-func (s *Server) ExpireTokens() {
-	s.mu.Lock()
-	clear(s.tokens)
-	s.mu.Unlock()
-}
-
 // locked runs fn with s.mu held, and releases it even if fn panics.
 func (s *Server) locked(fn func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fn()
 }
-
-func (s *Server) takeFault(op string) *Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q := s.faults[op]
-	if len(q) == 0 {
-		return nil
-	}
-	f := q[0]
-	f.Count--
-	if f.Count <= 0 {
-		s.faults[op] = q[1:]
-	}
-	return f
-}
-
-// statusWriter remembers the status written.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-// WriteHeader records the status.
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Write records an implicit 200.
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ServeHTTP routes a request, applying any queued fault first.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -499,102 +267,6 @@ func (s *Server) recoverPanic(w *statusWriter, r *http.Request) {
 // logf reports a fault of the fake itself on stderr.
 func (s *Server) logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
-}
-
-// applyFault reports whether the fault answered the request.
-func (s *Server) applyFault(w *statusWriter, r *http.Request, f *Fault) bool {
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return true
-		}
-	}
-	switch {
-	case f.Drop:
-		drop(w)
-		return true
-	case f.Blocked:
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.Header().Set("Cf-Ray", "8f3b2c1d4e5a6b7c-SIN")
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprint(w, blockPage)
-		return true
-	case f.Status != 0:
-		if f.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
-		}
-		writeJSON(w, f.Status, map[string]any{"code": f.Status, "message": http.StatusText(f.Status)})
-		return true
-	}
-	return false
-}
-
-// drop closes the request's connection without an answer.
-func drop(w *statusWriter) {
-	if conn, _, err := http.NewResponseController(w.ResponseWriter).Hijack(); err == nil {
-		conn.Close()
-	}
-	w.status = -1
-}
-
-// DropAfterNext carries out the next n requests of op but closes their
-// connections instead of answering.
-func (s *Server) DropAfterNext(op string, n int) { s.InjectFault(op, Fault{Count: n, DropAfter: true}) }
-
-const blockPage = `<!DOCTYPE html>
-<html lang="en-US"><head><title>Attention Required! | Cloudflare</title></head>
-<body><div id="cf-error-details"><h1>Sorry, you have been blocked</h1>
-<p>You are unable to access bankhub-api.sepay.vn</p>
-<span>Cloudflare Ray ID: <strong>8f3b2c1d4e5a6b7c</strong></span></div></body></html>
-`
-
-// authenticate checks the bearer token; it answers 401 and returns false
-// when the token is missing, unknown or expired.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) bool {
-	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if ok && strings.EqualFold(scheme, "Bearer") {
-		s.mu.Lock()
-		exp, known := s.tokens[tok]
-		valid := known && s.now().Before(exp)
-		if known && !valid {
-			delete(s.tokens, tok)
-		}
-		s.mu.Unlock()
-		if valid {
-			return true
-		}
-	}
-	writeJSON(w, http.StatusUnauthorized, map[string]any{"code": 401, "message": "Unauthenticated"})
-	return false
-}
-
-// handleToken is POST /v1/token.
-func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	scheme, cred, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	var id, secret string
-	if ok && strings.EqualFold(scheme, "Basic") {
-		if raw, err := base64.StdEncoding.DecodeString(cred); err == nil {
-			id, secret, _ = strings.Cut(string(raw), ":")
-		}
-	}
-	if id == "" || id != s.ClientID || secret != s.ClientSecret {
-		writeJSON(w, http.StatusUnauthorized, map[string]any{"code": 401, "message": "Unauthenticated"})
-		return
-	}
-	b := make([]byte, 20)
-	rand.Read(b)
-	tok := hex.EncodeToString(b)
-	s.mu.Lock()
-	s.tokens[tok] = s.now().Add(s.ttl)
-	s.mu.Unlock()
-	ttl := int(s.ttl / time.Second)
-	if ttl < 1 {
-		ttl = 1
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"code": 201, "access_token": tok, "ttl": ttl})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

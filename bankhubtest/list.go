@@ -1,0 +1,50 @@
+package bankhubtest
+
+// Lists: page parameters and the two meta shapes.
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+func paging(w http.ResponseWriter, q url.Values) (page, perPage int, ok bool) {
+	page, perPage = 1, 20
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"page", &page}, {"per_page", &perPage}, {"limit", &perPage}} {
+		v := q.Get(p.name)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || (p.name != "page" && n > 100) {
+			validationError(w, p.name, "The "+p.name+" field is invalid.")
+			return 0, 0, false
+		}
+		*p.dst = n
+	}
+	return page, perPage, true
+}
+
+// wirePage renders one page of items. Call with s.mu held.
+func wirePage[T any](items []T, page, perPage int, wire func(T) map[string]any) []any {
+	data := []any{}
+	if page > len(items)/perPage+1 { // past the end (and no overflow below)
+		return data
+	}
+	for i := (page - 1) * perPage; i < min(page*perPage, len(items)); i++ {
+		data = append(data, wire(items[i]))
+	}
+	return data
+}
+
+// writeListPage answers a list in the companies and bank-accounts meta shape.
+func writeListPage(w http.ResponseWriter, data []any, total, page, perPage int) {
+	pages := pageCount(total, perPage)
+	writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": map[string]any{
+		"per_page": perPage, "total": total, "has_more": page < pages, "current_page": page, "page_count": pages}})
+}
+
+func pageCount(total, perPage int) int { return (total + perPage - 1) / perPage }
