@@ -17,7 +17,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-var tokenEndpoint = &endpoint{method: "POST", pattern: "/v1/token", class: classSafe, basic: true}
+var tokenEndpoint = &endpoint{name: "Token", method: "POST", pattern: "/v1/token", class: classSafe, basic: true}
 
 const (
 	// defaultTokenTTL is assumed when the token answer has no usable ttl.

@@ -86,15 +86,15 @@ func (p *BankAccountListParams) query(op string) (string, error) {
 }
 
 var (
-	bankAccountListEndpoint = &endpoint{method: "GET", pattern: "/v1/bank-account", class: classSafe}
-	bankAccountGetEndpoint  = &endpoint{method: "GET", pattern: "/v1/bank-account/{xid}", class: classSafe}
+	bankAccountListEndpoint = &endpoint{name: "BankAccounts.List", method: "GET", pattern: "/v1/bank-account", class: classSafe}
+	bankAccountGetEndpoint  = &endpoint{name: "BankAccounts.Get", method: "GET", pattern: "/v1/bank-account/{xid}", class: classSafe}
 )
 
 // List returns one page of linked bank accounts, newest first.
 //
 // API: GET /v1/bank-account (https://developer.sepay.vn/en/bankhub/api/tai-khoan-ngan-hang/danh-sach-tai-khoan)
 func (s *BankAccountService) List(ctx context.Context, params *BankAccountListParams) (*Page[BankAccount], error) {
-	q, err := params.query("BankAccounts.List")
+	q, err := params.query(bankAccountListEndpoint.name)
 	if err != nil {
 		return nil, err
 	}
@@ -118,8 +118,5 @@ func (s *BankAccountService) All(ctx context.Context, params *BankAccountListPar
 //
 // API: GET /v1/bank-account/{xid} (https://developer.sepay.vn/en/bankhub/api/tai-khoan-ngan-hang/chi-tiet-tai-khoan)
 func (s *BankAccountService) Get(ctx context.Context, xid string) (*BankAccount, error) {
-	if err := requireID("BankAccounts.Get", "xid", xid); err != nil {
-		return nil, err
-	}
-	return getData[BankAccount](ctx, s.client, bankAccountGetEndpoint, "/v1/bank-account/"+url.PathEscape(xid), "", nil)
+	return getData[BankAccount](ctx, s.client, bankAccountGetEndpoint, request{ids: []string{xid}})
 }

@@ -306,12 +306,50 @@ func errorAfterAttempts(resp *http.Response, err error, attempts int) (*http.Res
 	return resp, err
 }
 
-// endpoint describes one API operation.
+// endpoint declares one API operation. Everything about it comes from
+// here: the op name (the prefix of its ParamErrors), the wire path (pattern
+// with each {placeholder} filled, escaped, from the call's ids), the log
+// template (pattern itself) and the retry class.
 type endpoint struct {
+	name    string // e.g. "Companies.Get"
 	method  string
-	pattern string // path template, used in logs
+	pattern string // e.g. "/v1/company/{xid}"
 	class   retryClass
 	basic   bool // Basic credentials instead of a bearer token
+}
+
+// path fills the pattern's placeholders with ids, in order, each checked
+// (requireID, under the placeholder's name) and escaped as one segment.
+func (ep *endpoint) path(ids ...string) (string, error) {
+	if len(ids) == 0 {
+		return ep.pattern, nil
+	}
+	if len(ids) == 1 { // every path of the API has one id at most: one concatenation
+		i, j := strings.IndexByte(ep.pattern, '{'), strings.IndexByte(ep.pattern, '}')
+		if i >= 0 && j > i && strings.IndexByte(ep.pattern[j:], '{') < 0 {
+			if err := requireID(ep.name, ep.pattern[i+1:j], ids[0]); err != nil {
+				return "", err
+			}
+			return ep.pattern[:i] + url.PathEscape(ids[0]) + ep.pattern[j+1:], nil
+		}
+	}
+	var b strings.Builder
+	rest := ep.pattern
+	for _, id := range ids {
+		i := strings.IndexByte(rest, '{')
+		j := strings.IndexByte(rest, '}')
+		if i < 0 || j < i {
+			return "", fmt.Errorf("bankhub: %s: more ids than placeholders in %s", ep.name, ep.pattern)
+		}
+		if err := requireID(ep.name, rest[i+1:j], id); err != nil {
+			return "", err
+		}
+		b.WriteString(rest[:i])
+		b.WriteString(url.PathEscape(id))
+		rest = rest[j+1:]
+	}
+	b.WriteString(rest)
+	return b.String(), nil
 }
 
 // call is the state of one API call across its attempts.
@@ -326,19 +364,31 @@ type callKey struct{}
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// do performs one API call: JSON-encodes in (if not nil) as the body, sends it
-// with authentication and retries, and decodes a 2xx body into out (if not nil).
-// secrets are values of the call to keep out of any error (a webhook secret
-// being set, a link-token value being looked up).
-func (c *Client) do(ctx context.Context, ep *endpoint, path, query string, in, out any, secrets ...string) error {
+// request is what one call of an endpoint carries.
+type request struct {
+	ids     []string // the pattern's placeholders, in order
+	query   string
+	in, out any // JSON body (nil for none), decoded 2xx answer (nil to ignore)
+	// secrets are values of the call to keep out of any error (a webhook
+	// secret being set, a link-token value being looked up).
+	secrets []string
+}
+
+// do performs one API call: fills the path, JSON-encodes r.in as the body,
+// sends it with authentication and retries, and decodes a 2xx answer into
+// r.out.
+func (c *Client) do(ctx context.Context, ep *endpoint, r request) error {
+	path, err := ep.path(r.ids...)
+	if err != nil {
+		return err
+	}
 	var body []byte
-	if in != nil {
-		var err error
-		if body, err = json.Marshal(in); err != nil {
+	if r.in != nil {
+		if body, err = json.Marshal(r.in); err != nil {
 			return fmt.Errorf("bankhub: %s %s: encoding request: %w", ep.method, path, err)
 		}
 	}
-	return c.send(ctx, ep, path, query, body, "application/json", out, secrets)
+	return c.send(ctx, ep, path, r.query, body, "application/json", r.out, r.secrets)
 }
 
 // upload sends content as the single file field of a multipart/form-data
@@ -539,9 +589,10 @@ func (e *dataEnvelope[T]) check() error {
 }
 
 // getData performs a call whose answer is {"data": T}.
-func getData[T any](ctx context.Context, c *Client, ep *endpoint, path, query string, in any) (*T, error) {
+func getData[T any](ctx context.Context, c *Client, ep *endpoint, r request) (*T, error) {
 	var env dataEnvelope[T]
-	if err := c.do(ctx, ep, path, query, in, &env); err != nil {
+	r.out = &env
+	if err := c.do(ctx, ep, r); err != nil {
 		return nil, err
 	}
 	return env.Data, nil

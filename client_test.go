@@ -181,3 +181,30 @@ func TestDotIDsNeverReachTheWire(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNotFound)
 	assert.Equal(t, apiPrefix+"/v1/company/..%2Fx%3Fy", got, "other ids are escaped as one segment")
 }
+
+func TestEndpointPathFromOneDeclaration(t *testing.T) {
+	t.Parallel()
+	one := &endpoint{name: "Companies.Get", method: "GET", pattern: "/v1/company/{xid}"}
+	two := &endpoint{name: "Test.Two", method: "GET", pattern: "/v1/a/{first}/b/{second}"}
+	got, err := one.path("d3dafd01-e06b")
+	require.NoError(t, err)
+	assert.Equal(t, "/v1/company/d3dafd01-e06b", got)
+	got, err = one.path("a/b?c d")
+	require.NoError(t, err)
+	assert.Equal(t, "/v1/company/a%2Fb%3Fc%20d", got, "one escaped segment")
+	got, err = two.path("x y", "z")
+	require.NoError(t, err)
+	assert.Equal(t, "/v1/a/x%20y/b/z", got)
+	for _, id := range []string{"", ".", "..", " x", "a\nb"} {
+		_, err := one.path(id)
+		assert.ErrorIs(t, err, ErrInvalidParams, "%q", id)
+		assert.ErrorContains(t, err, "Companies.Get: invalid params: xid:", "the op name and the placeholder name the field")
+	}
+	_, err = two.path("x", "")
+	assert.ErrorContains(t, err, "second:")
+	_, err = one.path("a", "b")
+	assert.ErrorContains(t, err, "more ids than placeholders")
+	got, err = one.path()
+	require.NoError(t, err)
+	assert.Equal(t, "/v1/company/{xid}", got, "no ids: the pattern as is (Client.Do's paths have no braces)")
+}

@@ -228,18 +228,18 @@ type CounterTotals struct {
 }
 
 var (
-	companyListEndpoint    = &endpoint{method: "GET", pattern: "/v1/company", class: classSafe}
-	companyGetEndpoint     = &endpoint{method: "GET", pattern: "/v1/company/{xid}", class: classSafe}
-	companyCreateEndpoint  = &endpoint{method: "POST", pattern: "/v1/company/create", class: classCreate}
-	companyUpdateEndpoint  = &endpoint{method: "POST", pattern: "/v1/company/edit/{xid}", class: classIdempotent}
-	companyCounterEndpoint = &endpoint{method: "GET", pattern: "/v1/company/counter/{xid}", class: classSafe}
+	companyListEndpoint    = &endpoint{name: "Companies.List", method: "GET", pattern: "/v1/company", class: classSafe}
+	companyGetEndpoint     = &endpoint{name: "Companies.Get", method: "GET", pattern: "/v1/company/{xid}", class: classSafe}
+	companyCreateEndpoint  = &endpoint{name: "Companies.Create", method: "POST", pattern: "/v1/company/create", class: classCreate}
+	companyUpdateEndpoint  = &endpoint{name: "Companies.Update", method: "POST", pattern: "/v1/company/edit/{xid}", class: classIdempotent}
+	companyCounterEndpoint = &endpoint{name: "Companies.Counter", method: "GET", pattern: "/v1/company/counter/{xid}", class: classSafe}
 )
 
 // List returns one page of companies, newest first unless sorted otherwise.
 //
 // API: GET /v1/company (https://developer.sepay.vn/en/bankhub/api/cong-ty/danh-sach-cong-ty)
 func (s *CompanyService) List(ctx context.Context, params *CompanyListParams) (*Page[Company], error) {
-	q, err := params.query("Companies.List")
+	q, err := params.query(companyListEndpoint.name)
 	if err != nil {
 		return nil, err
 	}
@@ -264,10 +264,7 @@ func (s *CompanyService) All(ctx context.Context, params *CompanyListParams) ite
 //
 // API: GET /v1/company/{xid} (https://developer.sepay.vn/en/bankhub/api/cong-ty/chi-tiet-cong-ty)
 func (s *CompanyService) Get(ctx context.Context, xid string) (*Company, error) {
-	if err := requireID("Companies.Get", "xid", xid); err != nil {
-		return nil, err
-	}
-	return getData[Company](ctx, s.client, companyGetEndpoint, "/v1/company/"+url.PathEscape(xid), "", nil)
+	return getData[Company](ctx, s.client, companyGetEndpoint, request{ids: []string{xid}})
 }
 
 // Create creates a company. The answer carries only its xid and full name
@@ -279,23 +276,20 @@ func (s *CompanyService) Get(ctx context.Context, xid string) (*Company, error) 
 //
 // API: POST /v1/company/create (https://developer.sepay.vn/en/bankhub/api/cong-ty/tao-cong-ty)
 func (s *CompanyService) Create(ctx context.Context, params *CompanyCreateParams) (*Company, error) {
-	if err := params.validate("Companies.Create"); err != nil {
+	if err := params.validate(companyCreateEndpoint.name); err != nil {
 		return nil, err
 	}
-	return getData[Company](ctx, s.client, companyCreateEndpoint, companyCreateEndpoint.pattern, "", params)
+	return getData[Company](ctx, s.client, companyCreateEndpoint, request{in: params})
 }
 
 // Update changes the fields set in params and leaves the others alone.
 //
 // API: POST /v1/company/edit/{xid} (https://developer.sepay.vn/en/bankhub/api/cong-ty/chinh-sua-cong-ty)
 func (s *CompanyService) Update(ctx context.Context, xid string, params *CompanyUpdateParams) error {
-	if err := requireID("Companies.Update", "xid", xid); err != nil {
+	if err := params.validate(companyUpdateEndpoint.name); err != nil {
 		return err
 	}
-	if err := params.validate("Companies.Update"); err != nil {
-		return err
-	}
-	return s.client.do(ctx, companyUpdateEndpoint, "/v1/company/edit/"+url.PathEscape(xid), "", params, nil)
+	return s.client.do(ctx, companyUpdateEndpoint, request{ids: []string{xid}, in: params})
 }
 
 // Counter returns a company's daily transaction counts, for one day when
@@ -303,10 +297,7 @@ func (s *CompanyService) Update(ctx context.Context, xid string, params *Company
 //
 // API: GET /v1/company/counter/{xid} (https://developer.sepay.vn/en/bankhub/api/cong-ty/bo-dem-cong-ty)
 func (s *CompanyService) Counter(ctx context.Context, xid string, params *CompanyCounterParams) (*Counter, error) {
-	const op = "Companies.Counter"
-	if err := requireID(op, "xid", xid); err != nil {
-		return nil, err
-	}
+	op := companyCounterEndpoint.name
 	var q string
 	if params != nil && !params.Date.IsZero() {
 		if !params.Date.IsValid() {
@@ -314,7 +305,7 @@ func (s *CompanyService) Counter(ctx context.Context, xid string, params *Compan
 		}
 		q = "date=" + params.Date.String()
 	}
-	return getData[Counter](ctx, s.client, companyCounterEndpoint, "/v1/company/counter/"+url.PathEscape(xid), q, nil)
+	return getData[Counter](ctx, s.client, companyCounterEndpoint, request{ids: []string{xid}, query: q})
 }
 
 // Ptr returns a pointer to v, for the optional fields of update params.

@@ -30,8 +30,8 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		return paramErr("Client.Do", "method", "not an HTTP method")
 	case !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//"):
 		return paramErr("Client.Do", "path", "must be an API path such as /v1/company, not a URL")
-	case strings.ContainsAny(path, "?#") || strings.ContainsFunc(path, func(r rune) bool { return r < 0x21 || r == 0x7f }):
-		return paramErr("Client.Do", "path", "must not hold a query, a fragment, spaces or control characters (use query)")
+	case strings.ContainsAny(path, "?#{}") || strings.ContainsFunc(path, func(r rune) bool { return r < 0x21 || r == 0x7f }):
+		return paramErr("Client.Do", "path", "must not hold a query, a fragment, braces, spaces or control characters (use query)")
 	}
 	for _, seg := range strings.Split(path, "/") {
 		if seg == "." || seg == ".." {
@@ -46,9 +46,9 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			return paramErr("Client.Do", "out", "must be a non-nil pointer")
 		}
 	}
-	ep := &endpoint{method: method, pattern: path, class: classCreate}
+	ep := &endpoint{name: "Client.Do", method: method, pattern: path, class: classCreate}
 	if method == http.MethodGet || method == http.MethodHead {
 		ep.class = classSafe
 	}
-	return c.do(ctx, ep, path, query.Encode(), in, out)
+	return c.do(ctx, ep, request{query: query.Encode(), in: in, out: out})
 }

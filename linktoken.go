@@ -163,9 +163,9 @@ type LinkTokenEvent struct {
 }
 
 var (
-	linkTokenCreateEndpoint = &endpoint{method: "POST", pattern: "/v1/link-token/create", class: classCreate}
-	linkTokenGetEndpoint    = &endpoint{method: "POST", pattern: "/v1/link-token/get", class: classSafe}
-	linkTokenRevokeEndpoint = &endpoint{method: "POST", pattern: "/v1/link-token/revoke", class: classCreate}
+	linkTokenCreateEndpoint = &endpoint{name: "LinkTokens.Create", method: "POST", pattern: "/v1/link-token/create", class: classCreate}
+	linkTokenGetEndpoint    = &endpoint{name: "LinkTokens.Get", method: "POST", pattern: "/v1/link-token/get", class: classSafe}
+	linkTokenRevokeEndpoint = &endpoint{name: "LinkTokens.Revoke", method: "POST", pattern: "/v1/link-token/revoke", class: classCreate}
 )
 
 // Create creates a link token and its hosted link URL for a company.
@@ -176,12 +176,12 @@ var (
 //
 // API: POST /v1/link-token/create (https://developer.sepay.vn/en/bankhub/api/link-token/tao-link-token)
 func (s *LinkTokenService) Create(ctx context.Context, params *LinkTokenCreateParams) (*LinkTokenCreated, error) {
-	body, err := params.body("LinkTokens.Create")
+	body, err := params.body(linkTokenCreateEndpoint.name)
 	if err != nil {
 		return nil, err
 	}
 	var out LinkTokenCreated
-	if err := s.client.do(ctx, linkTokenCreateEndpoint, linkTokenCreateEndpoint.pattern, "", body, &out); err != nil {
+	if err := s.client.do(ctx, linkTokenCreateEndpoint, request{in: body, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -196,14 +196,14 @@ func (s *LinkTokenService) Create(ctx context.Context, params *LinkTokenCreatePa
 //
 // API: POST /v1/link-token/get (https://developer.sepay.vn/en/bankhub/api/link-token/thong-tin-link-token)
 func (s *LinkTokenService) Get(ctx context.Context, linkToken string) (*LinkToken, error) {
-	if err := requireID("LinkTokens.Get", "link_token", linkToken); err != nil {
+	if err := requireID(linkTokenGetEndpoint.name, "link_token", linkToken); err != nil {
 		return nil, err
 	}
 	var out LinkToken
 	body := struct {
 		LinkToken string `json:"link_token"`
 	}{linkToken}
-	if err := s.client.do(ctx, linkTokenGetEndpoint, linkTokenGetEndpoint.pattern, "", &body, &out, linkToken); err != nil {
+	if err := s.client.do(ctx, linkTokenGetEndpoint, request{in: &body, out: &out, secrets: []string{linkToken}}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -216,13 +216,13 @@ func (s *LinkTokenService) Get(ctx context.Context, linkToken string) (*LinkToke
 //
 // API: POST /v1/link-token/revoke (https://developer.sepay.vn/en/bankhub/api/link-token/thu-hoi-link-token)
 func (s *LinkTokenService) Revoke(ctx context.Context, linkTokenXID string) error {
-	if err := requireID("LinkTokens.Revoke", "link_token_xid", linkTokenXID); err != nil {
+	if err := requireID(linkTokenRevokeEndpoint.name, "link_token_xid", linkTokenXID); err != nil {
 		return err
 	}
 	body := struct {
 		LinkTokenXID string `json:"link_token_xid"`
 	}{linkTokenXID}
-	return s.client.do(ctx, linkTokenRevokeEndpoint, linkTokenRevokeEndpoint.pattern, "", &body, nil)
+	return s.client.do(ctx, linkTokenRevokeEndpoint, request{in: &body})
 }
 
 // requireID checks an id given by the caller: present, not blank, no

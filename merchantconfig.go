@@ -72,28 +72,28 @@ type MerchantCounterParams struct {
 const MaxLogoSize = 1 << 20
 
 var (
-	merchantConfigGetEndpoint    = &endpoint{method: "GET", pattern: "/v1/merchant-config", class: classSafe}
-	merchantConfigUpdateEndpoint = &endpoint{method: "POST", pattern: "/v1/merchant-config", class: classIdempotent}
-	merchantLogoEndpoint         = &endpoint{method: "POST", pattern: "/v1/merchant-config/logo", class: classIdempotent}
-	merchantCounterEndpoint      = &endpoint{method: "GET", pattern: "/v1/merchant-config/counter", class: classSafe}
+	merchantConfigGetEndpoint    = &endpoint{name: "MerchantConfig.Get", method: "GET", pattern: "/v1/merchant-config", class: classSafe}
+	merchantConfigUpdateEndpoint = &endpoint{name: "MerchantConfig.Update", method: "POST", pattern: "/v1/merchant-config", class: classIdempotent}
+	merchantLogoEndpoint         = &endpoint{name: "MerchantConfig.UploadLogo", method: "POST", pattern: "/v1/merchant-config/logo", class: classIdempotent}
+	merchantCounterEndpoint      = &endpoint{name: "MerchantConfig.Counter", method: "GET", pattern: "/v1/merchant-config/counter", class: classSafe}
 )
 
 // Get returns the merchant configuration.
 //
 // API: GET /v1/merchant-config (https://developer.sepay.vn/en/bankhub/api/api-merchant/thong-tin-cau-hinh)
 func (s *MerchantConfigService) Get(ctx context.Context) (*MerchantConfig, error) {
-	return getData[MerchantConfig](ctx, s.client, merchantConfigGetEndpoint, merchantConfigGetEndpoint.pattern, "", nil)
+	return getData[MerchantConfig](ctx, s.client, merchantConfigGetEndpoint, request{})
 }
 
 // Update changes the fields set in params and returns the new configuration.
 //
 // API: POST /v1/merchant-config (https://developer.sepay.vn/en/bankhub/api/api-merchant/chinh-sua-thong-tin-cau-hinh)
 func (s *MerchantConfigService) Update(ctx context.Context, params *MerchantConfigUpdateParams) (*MerchantConfig, error) {
-	body, err := params.body("MerchantConfig.Update")
+	body, err := params.body(merchantConfigUpdateEndpoint.name)
 	if err != nil {
 		return nil, err
 	}
-	return getData[MerchantConfig](ctx, s.client, merchantConfigUpdateEndpoint, merchantConfigUpdateEndpoint.pattern, "", body)
+	return getData[MerchantConfig](ctx, s.client, merchantConfigUpdateEndpoint, request{in: body})
 }
 
 // UploadLogo replaces the logo shown on hosted links and returns its URL.
@@ -105,7 +105,7 @@ func (s *MerchantConfigService) Update(ctx context.Context, params *MerchantConf
 //
 // API: POST /v1/merchant-config/logo (https://developer.sepay.vn/en/bankhub/api/api-merchant/upload-logo-merchant)
 func (s *MerchantConfigService) UploadLogo(ctx context.Context, filename string, r io.Reader) (logoURL string, err error) {
-	const op = "MerchantConfig.UploadLogo"
+	op := merchantLogoEndpoint.name
 	if r == nil {
 		return "", paramErr(op, "logo", "reader is nil")
 	}
@@ -154,7 +154,7 @@ func (s *MerchantConfigService) UploadLogo(ctx context.Context, filename string,
 //
 // API: GET /v1/merchant-config/counter (https://developer.sepay.vn/en/bankhub/api/api-merchant/bo-dem-merchant)
 func (s *MerchantConfigService) Counter(ctx context.Context, params *MerchantCounterParams) (*Counter, error) {
-	const op = "MerchantConfig.Counter"
+	op := merchantCounterEndpoint.name
 	var q string
 	if params != nil {
 		if !params.StartDate.IsZero() && !params.StartDate.IsValid() {
@@ -175,5 +175,5 @@ func (s *MerchantConfigService) Counter(ctx context.Context, params *MerchantCou
 		}
 		q = strings.Join(parts, "&")
 	}
-	return getData[Counter](ctx, s.client, merchantCounterEndpoint, merchantCounterEndpoint.pattern, q, nil)
+	return getData[Counter](ctx, s.client, merchantCounterEndpoint, request{query: q})
 }

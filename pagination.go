@@ -86,7 +86,7 @@ func (e *listEnvelope[T]) check() error {
 // getPage performs a list call.
 func getPage[T any](ctx context.Context, c *Client, ep *endpoint, query string) (*Page[T], error) {
 	var env listEnvelope[T]
-	if err := c.do(ctx, ep, ep.pattern, query, nil, &env); err != nil {
+	if err := c.do(ctx, ep, request{query: query, out: &env}); err != nil {
 		return nil, err
 	}
 	return &Page[T]{Data: *env.Data, Meta: env.Meta}, nil

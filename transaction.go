@@ -174,16 +174,16 @@ type SimulatedTransaction struct {
 }
 
 var (
-	transactionListEndpoint     = &endpoint{method: "GET", pattern: "/v1/transaction", class: classSafe}
-	transactionGetEndpoint      = &endpoint{method: "GET", pattern: "/v1/transaction/{transaction_id}", class: classSafe}
-	transactionSimulateEndpoint = &endpoint{method: "POST", pattern: "/v1/transaction/create", class: classCreate}
+	transactionListEndpoint     = &endpoint{name: "Transactions.List", method: "GET", pattern: "/v1/transaction", class: classSafe}
+	transactionGetEndpoint      = &endpoint{name: "Transactions.Get", method: "GET", pattern: "/v1/transaction/{transaction_id}", class: classSafe}
+	transactionSimulateEndpoint = &endpoint{name: "Transactions.Simulate", method: "POST", pattern: "/v1/transaction/create", class: classCreate}
 )
 
 // List returns one page of transactions, newest first.
 //
 // API: GET /v1/transaction (https://developer.sepay.vn/en/bankhub/api/api-giao-dich/danh-sach-giao-dich)
 func (s *TransactionService) List(ctx context.Context, params *TransactionListParams) (*Page[Transaction], error) {
-	q, err := params.query("Transactions.List")
+	q, err := params.query(transactionListEndpoint.name)
 	if err != nil {
 		return nil, err
 	}
@@ -208,10 +208,7 @@ func (s *TransactionService) All(ctx context.Context, params *TransactionListPar
 //
 // API: GET /v1/transaction/{transaction_id} (https://developer.sepay.vn/en/bankhub/api/api-giao-dich/chi-tiet-giao-dich)
 func (s *TransactionService) Get(ctx context.Context, transactionID string) (*Transaction, error) {
-	if err := requireID("Transactions.Get", "transaction_id", transactionID); err != nil {
-		return nil, err
-	}
-	return getData[Transaction](ctx, s.client, transactionGetEndpoint, "/v1/transaction/"+url.PathEscape(transactionID), "", nil)
+	return getData[Transaction](ctx, s.client, transactionGetEndpoint, request{ids: []string{transactionID}})
 }
 
 // Simulate creates a mock transaction on a linked account, which triggers
@@ -221,8 +218,8 @@ func (s *TransactionService) Get(ctx context.Context, transactionID string) (*Tr
 //
 // API: POST /v1/transaction/create (https://developer.sepay.vn/en/bankhub/api/api-giao-dich/gia-lap-giao-dich)
 func (s *TransactionService) Simulate(ctx context.Context, params *SimulateTransactionParams) (*SimulatedTransaction, error) {
-	if err := params.validate("Transactions.Simulate"); err != nil {
+	if err := params.validate(transactionSimulateEndpoint.name); err != nil {
 		return nil, err
 	}
-	return getData[SimulatedTransaction](ctx, s.client, transactionSimulateEndpoint, transactionSimulateEndpoint.pattern, "", params)
+	return getData[SimulatedTransaction](ctx, s.client, transactionSimulateEndpoint, request{in: params})
 }

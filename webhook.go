@@ -112,8 +112,8 @@ func (e *webhookSetEnvelope) check() error {
 }
 
 var (
-	webhookGetEndpoint = &endpoint{method: "GET", pattern: "/v1/webhook", class: classSafe}
-	webhookSetEndpoint = &endpoint{method: "POST", pattern: "/v1/webhook", class: classIdempotent}
+	webhookGetEndpoint = &endpoint{name: "Webhooks.Get", method: "GET", pattern: "/v1/webhook", class: classSafe}
+	webhookSetEndpoint = &endpoint{name: "Webhooks.Set", method: "POST", pattern: "/v1/webhook", class: classIdempotent}
 )
 
 // Get returns the event-webhook configuration, or nil and no error when none
@@ -122,7 +122,7 @@ var (
 // API: GET /v1/webhook (https://developer.sepay.vn/en/bankhub/api/api-webhook/thong-tin-webhook)
 func (s *WebhookService) Get(ctx context.Context) (*WebhookConfig, error) {
 	var out webhookEnvelope
-	if err := s.client.do(ctx, webhookGetEndpoint, webhookGetEndpoint.pattern, "", nil, &out); err != nil {
+	if err := s.client.do(ctx, webhookGetEndpoint, request{out: &out}); err != nil {
 		return nil, err
 	}
 	return out.Data, nil
@@ -133,12 +133,12 @@ func (s *WebhookService) Get(ctx context.Context) (*WebhookConfig, error) {
 //
 // API: POST /v1/webhook (https://developer.sepay.vn/en/bankhub/api/api-webhook/cap-nhat-webhook)
 func (s *WebhookService) Set(ctx context.Context, params *WebhookConfigParams) (*WebhookConfig, error) {
-	body, err := params.body("Webhooks.Set")
+	body, err := params.body(webhookSetEndpoint.name)
 	if err != nil {
 		return nil, err
 	}
 	var out webhookSetEnvelope
-	if err := s.client.do(ctx, webhookSetEndpoint, webhookSetEndpoint.pattern, "", body, &out, params.SecretKey); err != nil {
+	if err := s.client.do(ctx, webhookSetEndpoint, request{in: body, out: &out, secrets: []string{params.SecretKey}}); err != nil {
 		return nil, err
 	}
 	return out.Data, nil
