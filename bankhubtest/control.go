@@ -20,6 +20,7 @@ import (
 //	GET  /__control/health          {"status":"ok"}
 //	POST /__control/companies       AddCompany: {full_name, status, transaction_amount, payment_code_prefix, ...} → {xid}
 //	POST /__control/bank-accounts   AddBankAccount: {company_xid, brand_name, account_number, account_holder_name, account_type} → {bank_account_xid}
+//	GET  /__control/bank-accounts/{xid}  a bank account, inactive ones too (the API hides them)
 //	POST /__control/link            SimulateLink: {link_token | link_token_xid, brand_name, account_number, ...} → {bank_account_xid}
 //	POST /__control/unlink          SimulateUnlink: {link_token | link_token_xid} → {bank_account_xid}
 //	POST /__control/inactivate      InactivateBankAccount: {bank_account_xid}

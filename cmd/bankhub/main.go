@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -236,16 +237,13 @@ func (r *statusRecorder) WriteHeader(code int) { r.status = code; r.ResponseWrit
 
 // syncWriter serialises the lines of concurrent notifications.
 type syncWriter struct {
-	mu chan struct{}
+	mu sync.Mutex
 	w  io.Writer
 }
 
 func (s *syncWriter) print(a *app, t *table) error {
-	if s.mu == nil {
-		s.mu = make(chan struct{}, 1)
-	}
-	s.mu <- struct{}{}
-	defer func() { <-s.mu }()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if a.output == "" || a.output == "table" {
 		fmt.Fprintln(s.w, strings.Join(t.rows[0], "  "))
 		return nil

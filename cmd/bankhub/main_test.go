@@ -361,3 +361,34 @@ func TestReconcileListsWhatIPNMissed(t *testing.T) {
 		t.Errorf("the shop received %v: the IPN, then the two it missed", got)
 	}
 }
+
+// Notifications arriving at once print whole lines, one each.
+func TestListenPrintsConcurrentNotificationsWhole(t *testing.T) {
+	var out, errb bytes.Buffer
+	a := &app{stdout: &out, stderr: &errb}
+	h := a.listenHandler("", "ipn-k", "")
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := `{"transfer_type":"credit","amount":1000,"content":"c","transaction_id":"tx-` + itoa(i) + `"}`
+			req, err := bankhub.NewIPNTestRequest("/ipn", "ipn-k", []byte(body))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			h.ServeHTTP(httptest.NewRecorder(), req)
+		}()
+	}
+	wg.Wait()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 20 {
+		t.Fatalf("%d lines, want 20:\n%s", len(lines), out.String())
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "ipn  tx-") || !strings.HasSuffix(l, "  c") {
+			t.Errorf("line %q is not one whole notification", l)
+		}
+	}
+}
