@@ -5,6 +5,8 @@ import (
 	"iter"
 	"net/url"
 	"strconv"
+
+	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // BankAccountService reads the bank accounts linked through hosted links.
@@ -24,8 +26,8 @@ type BankAccount struct {
 	// AccountType is sent by List only.
 	AccountType AccountType `json:"account_type"`
 	// BankAPIConnected is an undocumented flag.
-	BankAPIConnected Bool `json:"bank_api_connected"`
-	Active           Bool `json:"active"`
+	BankAPIConnected bool `json:"bank_api_connected"`
+	Active           bool `json:"active"`
 	LastTransaction  Time `json:"last_transaction"`
 	// IdentificationNumber and PhoneNumber are sent by Get only.
 	IdentificationNumber string `json:"identification_number"`
@@ -41,9 +43,47 @@ type VirtualAccount struct {
 	XID           string `json:"xid"`
 	SubAccount    string `json:"sub_account"`
 	SubHolderName string `json:"sub_holder_name"`
-	Active        Bool   `json:"active"`
+	Active        bool   `json:"active"`
 	CreatedAt     Time   `json:"created_at"`
 	UpdatedAt     Time   `json:"updated_at"`
+}
+
+type (
+	bankAccountWire struct {
+		plainBankAccount
+		BankAPIConnected wire.Bool `json:"bank_api_connected"`
+		Active           wire.Bool `json:"active"`
+	}
+	plainBankAccount BankAccount
+
+	virtualAccountWire struct {
+		plainVirtualAccount
+		Active wire.Bool `json:"active"`
+	}
+	plainVirtualAccount VirtualAccount
+)
+
+func (w *bankAccountWire) public() BankAccount {
+	b := BankAccount(w.plainBankAccount)
+	b.BankAPIConnected, b.Active = bool(w.BankAPIConnected), bool(w.Active)
+	return b
+}
+
+func (w *virtualAccountWire) public() VirtualAccount {
+	v := VirtualAccount(w.plainVirtualAccount)
+	v.Active = bool(w.Active)
+	return v
+}
+
+// UnmarshalJSON reads the flags in any form the API sends them ("1", 1,
+// true); the other fields decode as tagged.
+func (b *BankAccount) UnmarshalJSON(data []byte) error {
+	return decodeWire(data, &bankAccountWire{plainBankAccount(*b), wire.Bool(b.BankAPIConnected), wire.Bool(b.Active)}, b)
+}
+
+// UnmarshalJSON reads Active in any form the API sends a flag.
+func (v *VirtualAccount) UnmarshalJSON(data []byte) error {
+	return decodeWire(data, &virtualAccountWire{plainVirtualAccount(*v), wire.Bool(v.Active)}, v)
 }
 
 // BankAccountListParams filters BankAccounts.List.
@@ -98,7 +138,7 @@ func (s *BankAccountService) List(ctx context.Context, params *BankAccountListPa
 	if err != nil {
 		return nil, err
 	}
-	return getPage[BankAccount](ctx, s.client, bankAccountListEndpoint, q)
+	return convertPage[BankAccount](getPage[bankAccountWire](ctx, s.client, bankAccountListEndpoint, q))
 }
 
 // All iterates over every bank account matching params, fetching pages
@@ -118,5 +158,5 @@ func (s *BankAccountService) All(ctx context.Context, params *BankAccountListPar
 //
 // API: GET /v1/bank-account/{xid} (https://developer.sepay.vn/en/bankhub/api/tai-khoan-ngan-hang/chi-tiet-tai-khoan)
 func (s *BankAccountService) Get(ctx context.Context, xid string) (*BankAccount, error) {
-	return getData[BankAccount](ctx, s.client, bankAccountGetEndpoint, request{ids: []string{xid}})
+	return convert(getData[bankAccountWire](ctx, s.client, bankAccountGetEndpoint, request{ids: []string{xid}}))
 }

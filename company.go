@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // CompanyService manages the merchant's companies (the organisations whose
@@ -18,7 +20,7 @@ type Company struct {
 	FullName string        `json:"full_name"`
 	Status   CompanyStatus `json:"status"`
 	// Active is the server's flag ("1" Active, "0" otherwise).
-	Active Bool `json:"active"`
+	Active bool `json:"active"`
 	// Configuration is filled by Get only (nil from List and Create).
 	Configuration *CompanyConfiguration `json:"configuration"`
 	CreatedAt     Time                  `json:"created_at"`
@@ -30,13 +32,59 @@ type CompanyConfiguration struct {
 	// PaymentCode switches payment-code recognition on or off.
 	PaymentCode                    PaymentCodeSwitch   `json:"payment_code"`
 	PaymentCodePrefix              string              `json:"payment_code_prefix"`
-	PaymentCodeSuffixFrom          Int                 `json:"payment_code_suffix_from"`
-	PaymentCodeSuffixTo            Int                 `json:"payment_code_suffix_to"`
+	PaymentCodeSuffixFrom          int                 `json:"payment_code_suffix_from"`
+	PaymentCodeSuffixTo            int                 `json:"payment_code_suffix_to"`
 	PaymentCodeSuffixCharacterType SuffixCharacterType `json:"payment_code_suffix_character_type"`
 	// DataStorageTime is not documented beyond its type.
-	DataStorageTime String `json:"data_storage_time"`
+	DataStorageTime string `json:"data_storage_time"`
 	// TransactionAmount must be above zero or Unlimited for IPNs to be sent.
 	TransactionAmount TransactionAmount `json:"transaction_amount"`
+}
+
+type (
+	companyWire struct {
+		plainCompany
+		Active        wire.Bool          `json:"active"`
+		Configuration *configurationWire `json:"configuration"`
+	}
+	plainCompany Company
+
+	configurationWire struct {
+		plainConfiguration
+		PaymentCodeSuffixFrom wire.Int    `json:"payment_code_suffix_from"`
+		PaymentCodeSuffixTo   wire.Int    `json:"payment_code_suffix_to"`
+		DataStorageTime       wire.String `json:"data_storage_time"`
+	}
+	plainConfiguration CompanyConfiguration
+)
+
+func (w *companyWire) public() Company {
+	c := Company(w.plainCompany)
+	c.Active = bool(w.Active)
+	if w.Configuration != nil {
+		cfg := w.Configuration.public()
+		c.Configuration = &cfg
+	}
+	return c
+}
+
+func (w *configurationWire) public() CompanyConfiguration {
+	c := CompanyConfiguration(w.plainConfiguration)
+	c.PaymentCodeSuffixFrom, c.PaymentCodeSuffixTo = int(w.PaymentCodeSuffixFrom), int(w.PaymentCodeSuffixTo)
+	c.DataStorageTime = string(w.DataStorageTime)
+	return c
+}
+
+// UnmarshalJSON reads Active in any form the API sends a flag ("1", 1,
+// true), and the configuration as CompanyConfiguration does.
+func (c *Company) UnmarshalJSON(data []byte) error {
+	return decodeWire(data, &companyWire{plainCompany: plainCompany(*c), Active: wire.Bool(c.Active)}, c)
+}
+
+// UnmarshalJSON reads the suffix bounds as numbers or numeric strings and
+// DataStorageTime as a string or a number.
+func (c *CompanyConfiguration) UnmarshalJSON(data []byte) error {
+	return decodeWire(data, &configurationWire{plainConfiguration(*c), wire.Int(c.PaymentCodeSuffixFrom), wire.Int(c.PaymentCodeSuffixTo), wire.String(c.DataStorageTime)}, c)
 }
 
 // PaymentCodeSwitch is "on" or "off".
@@ -211,20 +259,60 @@ type Counter struct {
 type CounterDay struct {
 	// CompanyID is set by the merchant counter only (the docs show an
 	// integer id there, not an xid).
-	CompanyID String `json:"company_id"`
+	CompanyID string `json:"company_id"`
 	Date      Date   `json:"date"`
 	// Transaction is the number of transactions (the merchant counter
 	// counts incoming ones only).
-	Transaction    Int `json:"transaction"`
-	TransactionIn  Int `json:"transaction_in"`
-	TransactionOut Int `json:"transaction_out"`
+	Transaction    int `json:"transaction"`
+	TransactionIn  int `json:"transaction_in"`
+	TransactionOut int `json:"transaction_out"`
 }
 
 // CounterTotals sums the days of a Counter.
 type CounterTotals struct {
-	Transaction    Int `json:"transaction"`
-	TransactionIn  Int `json:"transaction_in"`
-	TransactionOut Int `json:"transaction_out"`
+	Transaction    int `json:"transaction"`
+	TransactionIn  int `json:"transaction_in"`
+	TransactionOut int `json:"transaction_out"`
+}
+
+type (
+	counterDayWire struct {
+		plainCounterDay
+		CompanyID      wire.String `json:"company_id"`
+		Transaction    wire.Int    `json:"transaction"`
+		TransactionIn  wire.Int    `json:"transaction_in"`
+		TransactionOut wire.Int    `json:"transaction_out"`
+	}
+	plainCounterDay CounterDay
+
+	counterTotalsWire struct {
+		Transaction    wire.Int `json:"transaction"`
+		TransactionIn  wire.Int `json:"transaction_in"`
+		TransactionOut wire.Int `json:"transaction_out"`
+	}
+)
+
+func (w *counterDayWire) public() CounterDay {
+	d := CounterDay(w.plainCounterDay)
+	d.CompanyID = string(w.CompanyID)
+	d.Transaction, d.TransactionIn, d.TransactionOut = int(w.Transaction), int(w.TransactionIn), int(w.TransactionOut)
+	return d
+}
+
+func (w *counterTotalsWire) public() CounterTotals {
+	return CounterTotals{Transaction: int(w.Transaction), TransactionIn: int(w.TransactionIn), TransactionOut: int(w.TransactionOut)}
+}
+
+// UnmarshalJSON reads CompanyID as a string or a number, and the counts as
+// numbers or numeric strings.
+func (d *CounterDay) UnmarshalJSON(data []byte) error {
+	return decodeWire(data, &counterDayWire{plainCounterDay(*d), wire.String(d.CompanyID),
+		wire.Int(d.Transaction), wire.Int(d.TransactionIn), wire.Int(d.TransactionOut)}, d)
+}
+
+// UnmarshalJSON reads the counts as numbers or numeric strings.
+func (t *CounterTotals) UnmarshalJSON(data []byte) error {
+	return decodeWire(data, &counterTotalsWire{wire.Int(t.Transaction), wire.Int(t.TransactionIn), wire.Int(t.TransactionOut)}, t)
 }
 
 var (
@@ -243,7 +331,7 @@ func (s *CompanyService) List(ctx context.Context, params *CompanyListParams) (*
 	if err != nil {
 		return nil, err
 	}
-	return getPage[Company](ctx, s.client, companyListEndpoint, q)
+	return convertPage[Company](getPage[companyWire](ctx, s.client, companyListEndpoint, q))
 }
 
 // All iterates over every company matching params, page by page from
@@ -264,7 +352,7 @@ func (s *CompanyService) All(ctx context.Context, params *CompanyListParams) ite
 //
 // API: GET /v1/company/{xid} (https://developer.sepay.vn/en/bankhub/api/cong-ty/chi-tiet-cong-ty)
 func (s *CompanyService) Get(ctx context.Context, xid string) (*Company, error) {
-	return getData[Company](ctx, s.client, companyGetEndpoint, request{ids: []string{xid}})
+	return convert(getData[companyWire](ctx, s.client, companyGetEndpoint, request{ids: []string{xid}}))
 }
 
 // Create creates a company. The answer carries only its xid and full name
@@ -279,7 +367,7 @@ func (s *CompanyService) Create(ctx context.Context, params *CompanyCreateParams
 	if err := params.validate(companyCreateEndpoint.name); err != nil {
 		return nil, err
 	}
-	return getData[Company](ctx, s.client, companyCreateEndpoint, request{in: params})
+	return convert(getData[companyWire](ctx, s.client, companyCreateEndpoint, request{in: params}))
 }
 
 // Update changes the fields set in params and leaves the others alone.

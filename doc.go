@@ -135,6 +135,8 @@
 //
 // Timestamps are Time: "2006-01-02 15:04:05" read in UTC+7, RFC 3339 or Unix
 // seconds, with the raw text kept; an odd timestamp never fails a response.
-// Money is VND (whole dong, int64). Flags sent as "1"/1/true are Bool.
+// Money is VND (whole dong, int64). Flags, counts and ids that the API
+// spells several ways ("1", 1, true; "6", 6) are plain bool, int and string
+// fields, read leniently, so a value read can be sent back as it is.
 // Enums are open string types: unknown values decode without error.
 package bankhub

@@ -480,7 +480,7 @@ func rawText(v json.RawMessage) string {
 }
 
 func rawInt(v json.RawMessage) (int, bool) {
-	var n Int
+	var n wire.Int
 	if len(v) == 0 || n.UnmarshalJSON(v) != nil {
 		return 0, false
 	}

@@ -42,9 +42,9 @@ type Event struct {
 }
 
 type eventWire struct {
-	Timestamp Int             `json:"timestamp"`
+	Timestamp wire.Int        `json:"timestamp"`
 	XID       string          `json:"xid"`
-	Version   String          `json:"version"`
+	Version   wire.String     `json:"version"`
 	Event     EventType       `json:"event"`
 	Metadata  json.RawMessage `json:"metadata"`
 }
@@ -59,7 +59,7 @@ func (e *Event) MarshalJSON() ([]byte, error) {
 	if !e.Timestamp.IsZero() {
 		ts = e.Timestamp.Unix()
 	}
-	return json.Marshal(eventWire{Timestamp: Int(ts), XID: e.XID, Version: String(e.Version), Event: e.Type, Metadata: meta})
+	return json.Marshal(eventWire{Timestamp: wire.Int(ts), XID: e.XID, Version: wire.String(e.Version), Event: e.Type, Metadata: meta})
 }
 
 // ParseEvent decodes and checks a webhook event body. It does not verify the
@@ -115,7 +115,26 @@ type LinkSessionData struct {
 	AccountHolderName string       `json:"account_holder_name"`
 	BankAccountXID    string       `json:"bank_account_xid"`
 	// Unlinked is true on the LINK_SESSION_COMPLETED of an unlink.
-	Unlinked Bool `json:"unlinked"`
+	Unlinked bool `json:"unlinked"`
+}
+
+type (
+	linkSessionDataWire struct {
+		plainLinkSessionData
+		Unlinked wire.Bool `json:"unlinked"`
+	}
+	plainLinkSessionData LinkSessionData
+)
+
+func (w *linkSessionDataWire) public() LinkSessionData {
+	d := LinkSessionData(w.plainLinkSessionData)
+	d.Unlinked = bool(w.Unlinked)
+	return d
+}
+
+// UnmarshalJSON reads Unlinked in any form the API sends a flag.
+func (d *LinkSessionData) UnmarshalJSON(data []byte) error {
+	return decodeWire(data, &linkSessionDataWire{plainLinkSessionData(*d), wire.Bool(d.Unlinked)}, d)
 }
 
 // BankAccountData is the metadata of BANK_ACCOUNT_* events.
@@ -168,7 +187,7 @@ func (e *Event) Unlinked() bool {
 		return true
 	case EventLinkSessionCompleted:
 		d, err := e.LinkSession()
-		return err == nil && bool(d.Unlinked)
+		return err == nil && d.Unlinked
 	}
 	return false
 }

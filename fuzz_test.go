@@ -2,6 +2,7 @@ package bankhub
 
 import (
 	"encoding/json"
+	"github.com/bankhub-go/bankhub/internal/wire"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -107,11 +108,11 @@ func FuzzScalars(f *testing.F) {
 		if err == nil {
 			_ = v.String()
 		}
-		var bl Bool
+		var bl wire.Bool
 		checkErrText(t, bl.UnmarshalJSON(b))
-		var n Int
+		var n wire.Int
 		checkErrText(t, n.UnmarshalJSON(b))
-		var s String
+		var s wire.String
 		checkErrText(t, s.UnmarshalJSON(b))
 		var a TransactionAmount
 		if err := a.UnmarshalJSON(b); err == nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/bankhub-go/bankhub/internal/wire"
 	"net/http"
 	"strings"
 )
@@ -41,18 +42,18 @@ type IPN struct {
 
 // ipnWire accepts ids and strings sent as numbers or null.
 type ipnWire struct {
-	Gateway         String       `json:"gateway"`
+	Gateway         wire.String  `json:"gateway"`
 	TransactionDate Time         `json:"transaction_date"`
-	AccountNumber   String       `json:"account_number"`
-	BankAccountXID  String       `json:"bank_account_xid"`
-	VA              String       `json:"va"`
-	PaymentCode     String       `json:"payment_code"`
-	Content         String       `json:"content"`
+	AccountNumber   wire.String  `json:"account_number"`
+	BankAccountXID  wire.String  `json:"bank_account_xid"`
+	VA              wire.String  `json:"va"`
+	PaymentCode     wire.String  `json:"payment_code"`
+	Content         wire.String  `json:"content"`
 	TransferType    TransferType `json:"transfer_type"`
 	Amount          VND          `json:"amount"`
-	ReferenceCode   String       `json:"reference_code"`
+	ReferenceCode   wire.String  `json:"reference_code"`
 	Accumulated     VND          `json:"accumulated"`
-	TransactionID   String       `json:"transaction_id"`
+	TransactionID   wire.String  `json:"transaction_id"`
 }
 
 // ParseIPN decodes and checks an IPN body. It does not verify the sender; use

@@ -3,6 +3,7 @@ package bankhub
 import (
 	"context"
 	"encoding/json"
+	"github.com/bankhub-go/bankhub/internal/wire"
 	"net/url"
 	"strings"
 )
@@ -110,10 +111,10 @@ type LinkToken struct {
 	Purpose               LinkTokenPurpose `json:"purpose"`
 	Status                LinkTokenStatus  `json:"status"`
 	CompletionRedirectURI string           `json:"completion_redirect_uri"`
-	IsMobileApp           Bool             `json:"is_mobile_app"`
+	IsMobileApp           bool             `json:"is_mobile_app"`
 	Language              Language         `json:"language"`
 	// SessionCount is how many times users opened the link.
-	SessionCount Int              `json:"session_count"`
+	SessionCount int              `json:"session_count"`
 	CreatedAt    Time             `json:"created_at"`
 	UpdatedAt    Time             `json:"updated_at"`
 	ExpiresAt    Time             `json:"expires_at"`
@@ -122,6 +123,44 @@ type LinkToken struct {
 	Sessions []LinkSession `json:"sessions"`
 	// Events is the lifecycle events of the token.
 	Events []LinkTokenEvent `json:"events"`
+}
+
+type (
+	linkTokenWire struct {
+		plainLinkToken
+		IsMobileApp  wire.Bool `json:"is_mobile_app"`
+		SessionCount wire.Int  `json:"session_count"`
+	}
+	plainLinkToken LinkToken
+
+	linkSessionWire struct {
+		plainLinkSession
+		Status wire.String `json:"status"`
+	}
+	plainLinkSession LinkSession
+)
+
+func (w *linkTokenWire) public() LinkToken {
+	l := LinkToken(w.plainLinkToken)
+	l.IsMobileApp, l.SessionCount = bool(w.IsMobileApp), int(w.SessionCount)
+	return l
+}
+
+func (w *linkSessionWire) public() LinkSession {
+	l := LinkSession(w.plainLinkSession)
+	l.Status = string(w.Status)
+	return l
+}
+
+// UnmarshalJSON reads IsMobileApp and SessionCount in any form the API
+// sends a flag or a count.
+func (r *LinkToken) UnmarshalJSON(data []byte) error {
+	return decodeWire(data, &linkTokenWire{plainLinkToken(*r), wire.Bool(r.IsMobileApp), wire.Int(r.SessionCount)}, r)
+}
+
+// UnmarshalJSON reads Status as a string or a number.
+func (l *LinkSession) UnmarshalJSON(data []byte) error {
+	return decodeWire(data, &linkSessionWire{plainLinkSession(*l), wire.String(l.Status)}, l)
 }
 
 func (r *LinkToken) check() error {
@@ -143,7 +182,7 @@ type LinkSession struct {
 	XID   string       `json:"xid"`
 	State SessionState `json:"state"`
 	// Status is not documented beyond its type.
-	Status String `json:"status"`
+	Status string `json:"status"`
 	// Context and Result are undocumented objects (null in the docs), kept raw.
 	Context    json.RawMessage `json:"context"`
 	Result     json.RawMessage `json:"result"`

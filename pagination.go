@@ -8,6 +8,8 @@ import (
 	"iter"
 	"net/url"
 	"strconv"
+
+	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // Page is one page of a list.
@@ -34,13 +36,13 @@ type PageMeta struct {
 }
 
 type pageMetaWire struct {
-	Page        *Int  `json:"page"`
-	CurrentPage *Int  `json:"current_page"`
-	PerPage     Int   `json:"per_page"`
-	Total       Int   `json:"total"`
-	TotalPages  *Int  `json:"total_pages"`
-	PageCount   *Int  `json:"page_count"`
-	HasMore     *Bool `json:"has_more"`
+	Page        *wire.Int  `json:"page"`
+	CurrentPage *wire.Int  `json:"current_page"`
+	PerPage     wire.Int   `json:"per_page"`
+	Total       wire.Int   `json:"total"`
+	TotalPages  *wire.Int  `json:"total_pages"`
+	PageCount   *wire.Int  `json:"page_count"`
+	HasMore     *wire.Bool `json:"has_more"`
 }
 
 // UnmarshalJSON reads either meta shape.

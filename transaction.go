@@ -5,6 +5,8 @@ import (
 	"iter"
 	"net/url"
 	"strings"
+
+	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // TransactionService reads transactions and, in the sandbox, simulates them.
@@ -30,7 +32,26 @@ type Transaction struct {
 	// PaymentCode is extracted from the content with the company's settings.
 	PaymentCode string `json:"payment_code"`
 	// WebhookSuccess reports whether the notification was delivered.
-	WebhookSuccess Bool `json:"webhook_success"`
+	WebhookSuccess bool `json:"webhook_success"`
+}
+
+type (
+	transactionWire struct {
+		plainTransaction
+		WebhookSuccess wire.Bool `json:"webhook_success"`
+	}
+	plainTransaction Transaction
+)
+
+func (w *transactionWire) public() Transaction {
+	t := Transaction(w.plainTransaction)
+	t.WebhookSuccess = bool(w.WebhookSuccess)
+	return t
+}
+
+// UnmarshalJSON reads WebhookSuccess in any form the API sends a flag.
+func (t *Transaction) UnmarshalJSON(data []byte) error {
+	return decodeWire(data, &transactionWire{plainTransaction(*t), wire.Bool(t.WebhookSuccess)}, t)
 }
 
 // IPN returns the notification SePay sends for t, with the IPN's names for
@@ -187,7 +208,7 @@ func (s *TransactionService) List(ctx context.Context, params *TransactionListPa
 	if err != nil {
 		return nil, err
 	}
-	return getPage[Transaction](ctx, s.client, transactionListEndpoint, q)
+	return convertPage[Transaction](getPage[transactionWire](ctx, s.client, transactionListEndpoint, q))
 }
 
 // All iterates over every transaction matching params, fetching pages
@@ -208,7 +229,7 @@ func (s *TransactionService) All(ctx context.Context, params *TransactionListPar
 //
 // API: GET /v1/transaction/{transaction_id} (https://developer.sepay.vn/en/bankhub/api/api-giao-dich/chi-tiet-giao-dich)
 func (s *TransactionService) Get(ctx context.Context, transactionID string) (*Transaction, error) {
-	return getData[Transaction](ctx, s.client, transactionGetEndpoint, request{ids: []string{transactionID}})
+	return convert(getData[transactionWire](ctx, s.client, transactionGetEndpoint, request{ids: []string{transactionID}}))
 }
 
 // Simulate creates a mock transaction on a linked account, which triggers

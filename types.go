@@ -1,7 +1,6 @@
 package bankhub
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -300,75 +299,6 @@ func (v VND) String() string {
 	return b.String()
 }
 
-// Bool is a flag that the API sends as "1"/"0", 1/0, true/false or "true"/"false"
-// depending on the endpoint. Null and "" decode to false.
-type Bool bool
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (f *Bool) UnmarshalJSON(b []byte) error {
-	v, _, _, ok := wire.Scalar(b)
-	if !ok {
-		*f = false
-		return nil
-	}
-	switch string(v) { // no allocation: the common spellings
-	case "1", "true":
-		*f = true
-		return nil
-	case "0", "false", "":
-		*f = false
-		return nil
-	}
-	s, _, _ := wire.Unquote(b)
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "1", "true", "yes", "on", "active":
-		*f = true
-	case "0", "false", "no", "off", "", "inactive":
-		*f = false
-	default:
-		return fmt.Errorf("bankhub: invalid flag %q", truncate(s, 32))
-	}
-	return nil
-}
-
-// Int is an integer that may arrive as a JSON number or a numeric string.
-// Null and "" decode to 0.
-type Int int64
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (n *Int) UnmarshalJSON(b []byte) error {
-	s, _, escaped, ok := wire.Scalar(b)
-	s = bytes.TrimSpace(s)
-	if !ok || len(s) == 0 {
-		*n = 0
-		return nil
-	}
-	v, err := wire.ParseWhole(s)
-	if err != nil || escaped {
-		return fmt.Errorf("bankhub: invalid integer %q", truncate(string(s), 32))
-	}
-	*n = Int(v)
-	return nil
-}
-
-// String is text that may arrive as a JSON string, a number (an id such as
-// 123456) or a boolean. Null decodes to "".
-type String string
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (s *String) UnmarshalJSON(b []byte) error {
-	v, _, ok := wire.Unquote(b)
-	if !ok {
-		*s = ""
-		return nil
-	}
-	if len(v) > 0 && (v[0] == '{' || v[0] == '[') {
-		return fmt.Errorf("bankhub: expected a string, got %q", truncate(v, 32))
-	}
-	*s = String(v)
-	return nil
-}
-
 // TransactionAmount is a company's transaction allowance: a count, or
 // Unlimited. Bank Hub sends IPNs for a company only when it is Active and this
 // is greater than zero or Unlimited. The zero value is "0".
@@ -420,13 +350,51 @@ func (a *TransactionAmount) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// truncate shortens s to at most n bytes (on a rune boundary) for messages.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// Wire forms. A public struct whose fields the API spells several ways
+// ("1", 1, true; "6", 6) holds plain Go types; its wire form embeds it (as a
+// plain copy, without its methods) and shadows those fields with the
+// lenient types of internal/wire. The client's calls decode into the wire
+// form and convert, so that each item is scanned once; the public type's
+// UnmarshalJSON goes through the same form, for values decoded elsewhere.
+
+// wireForm is the wire form of T.
+type wireForm[T any] interface{ public() T }
+
+// decodeWire decodes data into w, seeded by the caller with dst's current
+// values (absent fields keep them, as with encoding/json), and stores the
+// result in dst.
+func decodeWire[T any, W wireForm[T]](data []byte, w W, dst *T) error {
+	if err := json.Unmarshal(data, w); err != nil {
+		return err
 	}
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
+	*dst = w.public()
+	return nil
 }
+
+// convert turns the answer of a call decoded into a wire form into the
+// public type.
+func convert[T any, W wireForm[T]](w W, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	v := w.public()
+	return &v, nil
+}
+
+// convertPage is convert for a page.
+func convertPage[T any, W any, PW interface {
+	*W
+	wireForm[T]
+}](p *Page[W], err error) (*Page[T], error) {
+	if err != nil {
+		return nil, err
+	}
+	out := &Page[T]{Data: make([]T, len(p.Data)), Meta: p.Meta}
+	for i := range p.Data {
+		out.Data[i] = PW(&p.Data[i]).public()
+	}
+	return out, nil
+}
+
+// truncate shortens s to at most n bytes (on a rune boundary) for messages.
+func truncate(s string, n int) string { return wire.Truncate(s, n) }

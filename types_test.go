@@ -128,39 +128,6 @@ func TestVND(t *testing.T) {
 	assert.Equal(t, "0 VND", VND(0).String())
 }
 
-func TestBool(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]Bool{
-		`"1"`: true, `1`: true, `true`: true, `"true"`: true, `"0"`: false, `0`: false,
-		`false`: false, `null`: false, `""`: false,
-	} {
-		var b Bool
-		require.NoError(t, json.Unmarshal([]byte(in), &b), in)
-		assert.Equal(t, want, b, in)
-	}
-	var b Bool
-	assert.Error(t, json.Unmarshal([]byte(`"maybe"`), &b))
-}
-
-func TestIntAndString(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]Int{`12`: 12, `"12"`: 12, `null`: 0, `""`: 0, `"12.0"`: 12} {
-		var n Int
-		require.NoError(t, json.Unmarshal([]byte(in), &n), in)
-		assert.Equal(t, want, n, in)
-	}
-	var n Int
-	assert.Error(t, json.Unmarshal([]byte(`"x"`), &n))
-
-	for in, want := range map[string]String{`"abc"`: "abc", `123456`: "123456", `null`: "", `"a\"b"`: `a"b`, `true`: "true"} {
-		var s String
-		require.NoError(t, json.Unmarshal([]byte(in), &s), in)
-		assert.Equal(t, want, s, in)
-	}
-	var s String
-	assert.Error(t, json.Unmarshal([]byte(`{"a":1}`), &s))
-}
-
 func TestTransactionAmount(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]TransactionAmount{
@@ -202,4 +169,72 @@ func TestEnums(t *testing.T) {
 	assert.True(t, TransferCredit.Incoming())
 	assert.True(t, TransferIn.Incoming())
 	assert.False(t, TransferDebit.Incoming())
+}
+
+// The API spells flags, counts and ids several ways; the public structs hold
+// plain Go types whatever the spelling, and what they marshal to reads back
+// the same.
+func TestLenientFieldsDecodeToPlainTypes(t *testing.T) {
+	t.Parallel()
+	check := func(t *testing.T, in string, got, want, again any) {
+		t.Helper()
+		require.NoError(t, json.Unmarshal([]byte(in), got))
+		assert.Equal(t, want, got)
+		out, err := json.Marshal(got)
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(out, again))
+		assert.Equal(t, got, again, "round trip of %s", out)
+	}
+	t.Run("BankAccount", func(t *testing.T) {
+		check(t, `{"xid":"b1","bank_api_connected":"1","active":1,"va_list":[{"xid":"v1","active":"true"},{"xid":"v2","active":"0"}]}`,
+			&BankAccount{}, &BankAccount{XID: "b1", BankAPIConnected: true, Active: true,
+				VAList: []VirtualAccount{{XID: "v1", Active: true}, {XID: "v2"}}}, &BankAccount{})
+	})
+	t.Run("Company", func(t *testing.T) {
+		check(t, `{"xid":"c1","full_name":"A","status":"Active","active":"1","configuration":{"payment_code":"on","payment_code_prefix":"DH","payment_code_suffix_from":"6","payment_code_suffix_to":8,"payment_code_suffix_character_type":"NumberOnly","data_storage_time":30,"transaction_amount":"Unlimited"}}`,
+			&Company{}, &Company{XID: "c1", FullName: "A", Status: CompanyActive, Active: true, Configuration: &CompanyConfiguration{
+				PaymentCode: PaymentCodeOn, PaymentCodePrefix: "DH", PaymentCodeSuffixFrom: 6, PaymentCodeSuffixTo: 8,
+				PaymentCodeSuffixCharacterType: SuffixNumberOnly, DataStorageTime: "30", TransactionAmount: UnlimitedTransactions(),
+			}}, &Company{})
+	})
+	t.Run("Counter", func(t *testing.T) {
+		check(t, `{"dates":[{"company_id":12,"date":"2025-01-02","transaction":"3","transaction_in":2,"transaction_out":"1"}],"total":{"transaction":"3","transaction_in":"2","transaction_out":1}}`,
+			&Counter{}, &Counter{Dates: []CounterDay{{CompanyID: "12", Date: NewDate(2025, 1, 2), Transaction: 3, TransactionIn: 2, TransactionOut: 1}},
+				Total: CounterTotals{Transaction: 3, TransactionIn: 2, TransactionOut: 1}}, &Counter{})
+	})
+	t.Run("LinkToken", func(t *testing.T) {
+		check(t, `{"xid":"l1","is_mobile_app":"1","session_count":"2","sessions":[{"xid":"s1","status":7,"context":null,"result":{"a":1}}]}`,
+			&LinkToken{}, &LinkToken{XID: "l1", IsMobileApp: true, SessionCount: 2, Sessions: []LinkSession{
+				{XID: "s1", Status: "7", Context: json.RawMessage(`null`), Result: json.RawMessage(`{"a":1}`)},
+			}}, &LinkToken{})
+	})
+	t.Run("Transaction", func(t *testing.T) {
+		check(t, `{"transaction_id":"t1","amount":"5000","webhook_success":"1"}`,
+			&Transaction{}, &Transaction{TransactionID: "t1", Amount: 5000, WebhookSuccess: true}, &Transaction{})
+	})
+	t.Run("WebhookConfig", func(t *testing.T) {
+		check(t, `{"webhook_url":"https://x.example/h","active":1,"allow_events":["*"]}`,
+			&WebhookConfig{}, &WebhookConfig{WebhookURL: "https://x.example/h", Active: true, AllowEvents: []EventType{EventAll}}, &WebhookConfig{})
+	})
+	t.Run("LinkSessionData", func(t *testing.T) {
+		check(t, `{"bank_account_xid":"b1","unlinked":"true"}`,
+			&LinkSessionData{}, &LinkSessionData{BankAccountXID: "b1", Unlinked: true}, &LinkSessionData{})
+	})
+	t.Run("absent fields keep their values, as encoding/json does", func(t *testing.T) {
+		b := BankAccount{XID: "b1", Active: true, BankAPIConnected: true}
+		require.NoError(t, json.Unmarshal([]byte(`{"brand_name":"MBBank"}`), &b))
+		assert.Equal(t, BankAccount{XID: "b1", Active: true, BankAPIConnected: true, BrandName: "MBBank"}, b)
+	})
+	t.Run("a flag it cannot read is an error naming it", func(t *testing.T) {
+		var c Company
+		assert.ErrorContains(t, json.Unmarshal([]byte(`{"active":"maybe"}`), &c), `invalid flag "maybe"`)
+	})
+	t.Run("read, modify, write back", func(t *testing.T) {
+		cfg := CompanyConfiguration{PaymentCodeSuffixFrom: 6, PaymentCodeSuffixTo: 8}
+		p := CompanyUpdateParams{PaymentCodeSuffixFrom: Ptr(cfg.PaymentCodeSuffixFrom + 1), PaymentCodeSuffixTo: Ptr(cfg.PaymentCodeSuffixTo)}
+		require.NoError(t, p.validate("Companies.Update"))
+		body, err := json.Marshal(&p)
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"payment_code_suffix_from":7,"payment_code_suffix_to":8}`, string(body))
+	})
 }

@@ -3,6 +3,8 @@ package bankhub
 import (
 	"context"
 	"net/url"
+
+	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // WebhookService reads and sets the event-webhook configuration: where Bank
@@ -26,9 +28,28 @@ type WebhookConfig struct {
 	// SecretKey is masked ("***5678") by Get and in full in the answer of Set.
 	SecretKey          string `json:"secret_key"`
 	RequestContentType string `json:"request_content_type"`
-	Active             Bool   `json:"active"`
+	Active             bool   `json:"active"`
 	// AllowEvents is the subscribed events; ["*"] means all of them.
 	AllowEvents []EventType `json:"allow_events"`
+}
+
+type (
+	webhookConfigWire struct {
+		plainWebhookConfig
+		Active wire.Bool `json:"active"`
+	}
+	plainWebhookConfig WebhookConfig
+)
+
+func (w *webhookConfigWire) public() WebhookConfig {
+	c := WebhookConfig(w.plainWebhookConfig)
+	c.Active = bool(w.Active)
+	return c
+}
+
+// UnmarshalJSON reads Active in any form the API sends a flag.
+func (w *WebhookConfig) UnmarshalJSON(data []byte) error {
+	return decodeWire(data, &webhookConfigWire{plainWebhookConfig(*w), wire.Bool(w.Active)}, w)
 }
 
 // WebhookConfigParams is the configuration Webhooks.Set writes. There is one

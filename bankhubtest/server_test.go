@@ -101,7 +101,7 @@ func TestEveryOperation(t *testing.T) {
 	require.NoError(t, err)
 	detail, err = c.LinkTokens.Get(ctx, lt.LinkToken)
 	require.NoError(t, err)
-	assert.Equal(t, bankhub.Int(1), detail.SessionCount)
+	assert.Equal(t, 1, detail.SessionCount)
 	assert.Equal(t, bankhub.StateFinishedBankAccountLink, detail.Sessions[0].State)
 	assert.Len(t, detail.Events, 7)
 
@@ -137,7 +137,7 @@ func TestEveryOperation(t *testing.T) {
 	mc, err := c.MerchantConfig.Counter(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, mc.Dates, 1)
-	assert.Equal(t, bankhub.String("1"), mc.Dates[0].CompanyID)
+	assert.Equal(t, "1", mc.Dates[0].CompanyID)
 
 	// merchant config
 	cfg, err := c.MerchantConfig.Update(ctx, &bankhub.MerchantConfigUpdateParams{TransactionWhitelistRemarkKeywords: []string{" thanh toan ", "payment", "payment"}})
