@@ -202,9 +202,9 @@ func addCompany(t *table, co bankhub.Company) {
 func counterTable(n *bankhub.Counter) *table {
 	t := &table{header: []string{"DATE", "TRANSACTIONS", "IN", "OUT"}}
 	for _, d := range n.Dates {
-		t.add(d, showDate(d.Date), strconv.Itoa(int(d.Transaction)), strconv.Itoa(int(d.TransactionIn)), strconv.Itoa(int(d.TransactionOut)))
+		t.add(d, showDate(d.Date), strconv.Itoa(d.Transaction), strconv.Itoa(d.TransactionIn), strconv.Itoa(d.TransactionOut))
 	}
-	t.rows = append(t.rows, []string{"total", strconv.Itoa(int(n.Total.Transaction)), strconv.Itoa(int(n.Total.TransactionIn)), strconv.Itoa(int(n.Total.TransactionOut))})
+	t.rows = append(t.rows, []string{"total", strconv.Itoa(n.Total.Transaction), strconv.Itoa(n.Total.TransactionIn), strconv.Itoa(n.Total.TransactionOut)})
 	t.values = []any{n}
 	t.single = true
 	return t
@@ -251,7 +251,7 @@ func (a *app) linkTokensCmd() *cobra.Command {
 				return err
 			}
 			t := &table{header: []string{"XID", "PURPOSE", "STATUS", "COMPANY", "SESSIONS", "EVENTS", "EXPIRES (UTC+7)"}, single: true}
-			t.add(lt, lt.XID, string(lt.Purpose), string(lt.Status), lt.Company.FullName, strconv.Itoa(int(lt.SessionCount)),
+			t.add(lt, lt.XID, string(lt.Purpose), string(lt.Status), lt.Company.FullName, strconv.Itoa(lt.SessionCount),
 				strconv.Itoa(len(lt.Events)), showTime(lt.ExpiresAt))
 			return a.print(t)
 		})}
@@ -314,7 +314,7 @@ func (a *app) bankAccountsCmd() *cobra.Command {
 				return err
 			}
 			t := &table{header: []string{"XID", "BANK", "ACCOUNT", "HOLDER", "ACTIVE", "VIRTUAL ACCOUNTS", "CREATED (UTC+7)"}, single: true}
-			t.add(b, b.XID, b.BrandName, b.AccountNumber, b.AccountHolderName, showBool(bool(b.Active)), strconv.Itoa(len(b.VAList)), showTime(b.CreatedAt))
+			t.add(b, b.XID, b.BrandName, b.AccountNumber, b.AccountHolderName, showBool(b.Active), strconv.Itoa(len(b.VAList)), showTime(b.CreatedAt))
 			return a.print(t)
 		})}
 	cmd.AddCommand(list, get)
@@ -443,7 +443,7 @@ func transactionTable() *table {
 
 func addTransaction(t *table, tx bankhub.Transaction) {
 	t.add(tx, tx.TransactionID, showTime(tx.TransactionDate), string(tx.TransferType), showVND(tx.Amount), tx.BrandName,
-		tx.AccountNumber, tx.PaymentCode, showBool(bool(tx.WebhookSuccess)), tx.TransactionContent)
+		tx.AccountNumber, tx.PaymentCode, showBool(tx.WebhookSuccess), tx.TransactionContent)
 }
 
 // --- merchant config ---
@@ -548,7 +548,7 @@ func (a *app) webhooksCmd() *cobra.Command {
 		for i, e := range w.AllowEvents {
 			events[i] = string(e)
 		}
-		t.add(w, w.WebhookURL, string(w.AuthType), w.SecretKey, showBool(bool(w.Active)), strings.Join(events, ","))
+		t.add(w, w.WebhookURL, string(w.AuthType), w.SecretKey, showBool(w.Active), strings.Join(events, ","))
 		return a.print(t)
 	}
 	get := &cobra.Command{Use: "get", Short: "The webhook configuration (secret masked)", Args: cobra.NoArgs,
