@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -162,40 +163,42 @@ func TestTokenRefreshedAheadOfExpiry(t *testing.T) {
 
 func TestTokenConcurrentRefreshIsShared(t *testing.T) {
 	t.Parallel()
-	api := setup(t)
-	clk := withClock(api)
-	release := make(chan struct{})
-	api.tokenFn = func(w http.ResponseWriter, r *http.Request) {
-		if api.tokenCalls.Load() >= 1 {
-			<-release // hold the refresh until every caller waits on it
+	synctest.Test(t, func(t *testing.T) {
+		api := setupInProcess(t)
+		clk := withClock(api)
+		release := make(chan struct{})
+		api.tokenFn = func(w http.ResponseWriter, r *http.Request) {
+			if api.tokenCalls.Load() >= 1 {
+				<-release // hold the refresh until every caller waits on it
+			}
+			api.serveToken(w, r)
 		}
-		api.serveToken(w, r)
-	}
-	api.handle("POST /v1/link-token/revoke", revokeHandler)
-	require.NoError(t, revoke(api.client))
-	require.Equal(t, int32(1), api.tokenCalls.Load())
+		api.handle("POST /v1/link-token/revoke", revokeHandler)
+		require.NoError(t, revoke(api.client))
+		require.Equal(t, int32(1), api.tokenCalls.Load())
 
-	clk.Advance(60001 * time.Second) // the token has expired
-	const n = 100
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs <- revoke(api.client)
-		}()
-	}
-	time.Sleep(50 * time.Millisecond)
-	close(release)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
-	assert.Equal(t, int32(2), api.tokenCalls.Load(), "100 callers on an expired token share one refresh")
-	assert.Equal(t, 2, api.requestsTo("POST /v1/token"))
-	assert.Equal(t, n+1, api.requestsTo("POST /v1/link-token/revoke"))
+		clk.Advance(60001 * time.Second) // the token has expired
+		const n = 100
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- revoke(api.client)
+			}()
+		}
+		synctest.Wait() // every caller waits on the held refresh
+		close(release)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		assert.Equal(t, int32(2), api.tokenCalls.Load(), "100 callers on an expired token share one refresh")
+		assert.Equal(t, 2, api.requestsTo("POST /v1/token"))
+		assert.Equal(t, n+1, api.requestsTo("POST /v1/link-token/revoke"))
+	})
 }
 
 func TestUnauthorizedRefreshesAndReplaysOnce(t *testing.T) {
@@ -428,51 +431,58 @@ func hangFirstTokens(api *testAPI, n int32) *atomic.Int32 {
 // (2 minutes with a caller's http.Client without a timeout).
 func TestHungTokenExchangeDoesNotStallCallers(t *testing.T) {
 	t.Parallel()
-	api := setup(t, WithHTTPClient(&http.Client{})) // no timeout of its own
-	api.client.builtin.stuckAfter = 300 * time.Millisecond
-	api.client.builtin.timeout = 2 * time.Second
-	seen := hangFirstTokens(api, 1)
-	api.handle("GET /v1/webhook", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"status":200,"data":null}`) })
-	call := func(d time.Duration) error {
-		ctx, cancel := context.WithTimeout(context.Background(), d)
-		defer cancel()
-		_, err := api.client.Webhooks.Get(ctx)
-		return err
-	}
+	synctest.Test(t, func(t *testing.T) {
+		api := setupInProcess(t) // an HTTP client without a timeout of its own
+		api.client.builtin.stuckAfter = 300 * time.Millisecond
+		api.client.builtin.timeout = 2 * time.Second
+		seen := hangFirstTokens(api, 1)
+		api.handle("GET /v1/webhook", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"status":200,"data":null}`) })
+		call := func(d time.Duration) error {
+			ctx, cancel := context.WithTimeout(context.Background(), d)
+			defer cancel()
+			_, err := api.client.Webhooks.Get(ctx)
+			return err
+		}
 
-	// Callers with short deadlines arriving while the exchange is young
-	// wait on it, and time out.
-	patient := make(chan error, 1)
-	go func() { patient <- call(time.Minute) }()
-	require.Eventually(t, func() bool { return seen.Load() == 1 }, time.Second, time.Millisecond)
-	for range 3 {
-		assert.ErrorIs(t, call(30*time.Millisecond), context.DeadlineExceeded)
-	}
-	time.Sleep(300 * time.Millisecond) // now it is clearly stuck
+		// Callers with short deadlines arriving while the exchange is young
+		// wait on it, and time out.
+		patient := make(chan error, 1)
+		go func() { patient <- call(time.Minute) }()
+		synctest.Wait()
+		require.Equal(t, int32(1), seen.Load(), "the first exchange hangs")
+		for range 3 {
+			assert.ErrorIs(t, call(30*time.Millisecond), context.DeadlineExceeded)
+		}
+		time.Sleep(300*time.Millisecond - 3*30*time.Millisecond) // now it is clearly stuck
 
-	// Later callers do not wait on it: one fresh exchange serves them all.
-	start := time.Now()
-	errs := make(chan error, 20)
-	for range 20 {
-		go func() { errs <- call(time.Second) }()
-	}
-	for range 20 {
-		assert.NoError(t, <-errs)
-	}
-	assert.Less(t, time.Since(start), time.Second)
-	assert.NoError(t, <-patient, "the caller that waited from the start is served by the fresh exchange")
-	assert.Equal(t, int32(2), seen.Load(), "the hung request and one fresh one")
+		// Later callers do not wait on it: one fresh exchange serves them all.
+		start := time.Now()
+		errs := make(chan error, 20)
+		for range 20 {
+			go func() { errs <- call(time.Second) }()
+		}
+		for range 20 {
+			assert.NoError(t, <-errs)
+		}
+		assert.Zero(t, time.Since(start), "they did not wait at all")
+		assert.NoError(t, <-patient, "the caller that waited from the start is served by the fresh exchange")
+		assert.Equal(t, int32(2), seen.Load(), "the hung request and one fresh one")
+		time.Sleep(api.client.builtin.timeout) // the hung request is abandoned at the exchange timeout
+	})
 }
 
 func TestHungTokenExchangeIsBounded(t *testing.T) {
 	t.Parallel()
-	api := setup(t, WithHTTPClient(&http.Client{}))
-	api.client.builtin.stuckAfter = 50 * time.Millisecond
-	api.client.builtin.timeout = 300 * time.Millisecond
-	seen := hangFirstTokens(api, 1000) // the endpoint never answers
-	start := time.Now()
-	_, err := api.client.Webhooks.Get(context.Background()) // no deadline of its own
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Less(t, time.Since(start), 2*time.Second, "bounded by the exchange timeout, not the HTTP client's")
-	assert.LessOrEqual(t, seen.Load(), int32(3), "at most one fresh start per caller")
+	synctest.Test(t, func(t *testing.T) {
+		api := setupInProcess(t) // an HTTP client without a timeout of its own
+		api.client.builtin.stuckAfter = 50 * time.Millisecond
+		api.client.builtin.timeout = 300 * time.Millisecond
+		seen := hangFirstTokens(api, 1000) // the endpoint never answers
+		start := time.Now()
+		_, err := api.client.Webhooks.Get(context.Background()) // no deadline of its own
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, api.client.builtin.stuckAfter+api.client.builtin.timeout, time.Since(start),
+			"it waits for the first exchange until it is stuck, then for a fresh one until the exchange timeout; the HTTP client has none")
+		assert.LessOrEqual(t, seen.Load(), int32(3), "at most one fresh start per caller")
+	})
 }

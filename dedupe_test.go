@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -38,6 +39,8 @@ func TestDedupeRedeliveryReachesFunctionOnce(t *testing.T) {
 
 // race sends n deliveries of the fixture IPN at once; the first call of the
 // function is held until release is closed. wait returns the answers' codes.
+// It runs in a synctest bubble: startRace returns once every delivery is
+// blocked (the first in the function, the others waiting on it).
 type race struct {
 	calls   atomic.Int32
 	release chan struct{}
@@ -67,7 +70,8 @@ func startRace(t *testing.T, n int, fn func(call int32) error, opts ...HandlerOp
 			r.mu.Unlock()
 		}()
 	}
-	require.Eventually(t, func() bool { return r.calls.Load() == 1 }, 2*time.Second, time.Millisecond)
+	synctest.Wait()
+	require.Equal(t, int32(1), r.calls.Load(), "one delivery is in the function")
 	return r
 }
 
@@ -80,101 +84,122 @@ func (r *race) wait() []int {
 
 func TestDedupeRacingRedeliveriesWaitForSuccess(t *testing.T) {
 	t.Parallel()
-	var stats HandlerStats
-	r := startRace(t, 10, func(int32) error { return nil }, WithDedupe(NewMemoryDedupe(0, 0)), WithHandlerStats(&stats))
-	time.Sleep(50 * time.Millisecond) // the other nine are waiting
-	assert.Equal(t, int64(0), stats.Duplicates.Load(), "no redelivery is acknowledged before the work is done")
-	close(r.release)
-	codes := r.wait()
-	assert.Equal(t, []int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}, codes)
-	assert.Equal(t, int32(1), r.calls.Load(), "ten racing deliveries reach the function once")
-	assert.Equal(t, int64(9), stats.Duplicates.Load())
+	synctest.Test(t, func(t *testing.T) {
+		var stats HandlerStats
+		r := startRace(t, 10, func(int32) error { return nil }, WithDedupe(NewMemoryDedupe(0, 0)), WithHandlerStats(&stats))
+		time.Sleep(DefaultDedupeWait / 2) // the other nine are waiting
+		synctest.Wait()
+		assert.Equal(t, int64(0), stats.Duplicates.Load(), "no redelivery is acknowledged before the work is done")
+		close(r.release)
+		codes := r.wait()
+		assert.Equal(t, []int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}, codes)
+		assert.Equal(t, int32(1), r.calls.Load(), "ten racing deliveries reach the function once")
+		assert.Equal(t, int64(9), stats.Duplicates.Load())
+	})
 }
 
 // Regression: a redelivery racing a first delivery that then fails used to
 // be answered 200 at once, and the payment was never recorded.
 func TestDedupeRacingRedeliveryProcessesAfterFirstFails(t *testing.T) {
 	t.Parallel()
-	r := startRace(t, 2, func(call int32) error {
-		if call == 1 {
-			return errors.New("database down")
-		}
-		return nil
-	}, WithDedupe(NewMemoryDedupe(0, 0)))
-	time.Sleep(30 * time.Millisecond)
-	close(r.release)
-	assert.ElementsMatch(t, []int{500, 200}, r.wait(), "the first fails; the waiting redelivery processes it")
-	assert.Equal(t, int32(2), r.calls.Load())
+	synctest.Test(t, func(t *testing.T) {
+		r := startRace(t, 2, func(call int32) error {
+			if call == 1 {
+				return errors.New("database down")
+			}
+			return nil
+		}, WithDedupe(NewMemoryDedupe(0, 0)))
+		close(r.release)
+		assert.ElementsMatch(t, []int{500, 200}, r.wait(), "the first fails; the waiting redelivery processes it")
+		assert.Equal(t, int32(2), r.calls.Load())
+	})
 }
 
 func TestDedupeRedeliveryStillInProgressAnswers409(t *testing.T) {
-	var stats HandlerStats
 	t.Parallel()
-	r := startRace(t, 2, func(int32) error { return nil },
-		WithDedupe(NewMemoryDedupe(0, 0)), WithDedupeWait(40*time.Millisecond), WithHandlerStats(&stats))
-	require.Eventually(t, func() bool { return stats.InProgress.Load() == 1 }, 2*time.Second, time.Millisecond)
-	close(r.release)
-	assert.ElementsMatch(t, []int{409, 200}, r.wait(), "a redelivery is never 200 while the work is unfinished")
-	assert.Equal(t, int32(1), r.calls.Load())
+	synctest.Test(t, func(t *testing.T) {
+		var stats HandlerStats
+		const wait = 40 * time.Millisecond
+		r := startRace(t, 2, func(int32) error { return nil },
+			WithDedupe(NewMemoryDedupe(0, 0)), WithDedupeWait(wait), WithHandlerStats(&stats))
+		time.Sleep(wait - time.Millisecond)
+		synctest.Wait()
+		assert.Equal(t, int64(0), stats.InProgress.Load(), "still waiting")
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		assert.Equal(t, int64(1), stats.InProgress.Load(), "answered when the wait ended")
+		close(r.release)
+		assert.ElementsMatch(t, []int{409, 200}, r.wait(), "a redelivery is never 200 while the work is unfinished")
+		assert.Equal(t, int32(1), r.calls.Load())
+	})
 }
 
 // Regression: a claim outlived the process that made it (SET NX for 24 h),
 // so every redelivery after a crash was acknowledged unprocessed.
 func TestDedupeClaimOfDeadProcessLapses(t *testing.T) {
 	t.Parallel()
-	store := NewMemoryDedupe(0, 0)
-	state, err := store.Claim(context.Background(), ipnFixtureKey, "crashed-process", 80*time.Millisecond)
-	require.NoError(t, err)
-	require.Equal(t, DedupeAcquired, state)
-	var calls atomic.Int32
-	h := NewIPNHandler(ipnKey, func(context.Context, *IPN) error { calls.Add(1); return nil }, WithDedupe(store))
-	start := time.Now()
-	rec := serve(h, ipnRequest(t, ipnKey, fixture(t, "ipn.en.json")))
-	assert.Equal(t, 200, rec.Code)
-	assert.Equal(t, int32(1), calls.Load(), "processed once the dead holder's lease lapsed")
-	assert.GreaterOrEqual(t, time.Since(start), 60*time.Millisecond, "waited for the lease, not acknowledged at once")
-	assert.Equal(t, DedupeDone, store.State(ipnFixtureKey))
+	synctest.Test(t, func(t *testing.T) {
+		const lease = 80 * time.Millisecond
+		store := NewMemoryDedupe(0, 0)
+		state, err := store.Claim(context.Background(), ipnFixtureKey, "crashed-process", lease)
+		require.NoError(t, err)
+		require.Equal(t, DedupeAcquired, state)
+		var calls atomic.Int32
+		h := NewIPNHandler(ipnKey, func(context.Context, *IPN) error { calls.Add(1); return nil }, WithDedupe(store))
+		start := time.Now()
+		rec := serve(h, ipnRequest(t, ipnKey, fixture(t, "ipn.en.json")))
+		assert.Equal(t, 200, rec.Code)
+		assert.Equal(t, int32(1), calls.Load(), "processed once the dead holder's lease lapsed")
+		assert.GreaterOrEqual(t, time.Since(start), lease, "waited for the lease, not acknowledged at once")
+		assert.Less(t, time.Since(start), DefaultDedupeWait, "and not for the whole wait")
+		assert.Equal(t, DedupeDone, store.State(ipnFixtureKey))
+	})
 }
 
 func TestDedupeLeaseIsRenewedWhileFunctionRuns(t *testing.T) {
 	t.Parallel()
-	store := &faultyStore{m: NewMemoryDedupe(0, 0)} // shared-store rules: leases lapse unless renewed
-	inside := make(chan struct{})
-	h := NewIPNHandler(ipnKey, func(context.Context, *IPN) error {
-		close(inside)
-		time.Sleep(300 * time.Millisecond) // five leases long
-		return nil
-	}, WithDedupe(store), WithDedupeLease(60*time.Millisecond))
-	body := fixture(t, "ipn.en.json")
-	done := make(chan int)
-	go func() { done <- serve(h, ipnRequest(t, ipnKey, body)).Code }()
-	<-inside
-	time.Sleep(200 * time.Millisecond)
-	state, err := store.Claim(context.Background(), ipnFixtureKey, "another-replica", time.Second)
-	require.NoError(t, err)
-	assert.Equal(t, DedupeInProgress, state, "the lease is still held after three lease lengths")
-	assert.Equal(t, 200, <-done)
-	assert.Equal(t, DedupeDone, store.m.State(ipnFixtureKey))
+	synctest.Test(t, func(t *testing.T) {
+		const lease = 60 * time.Millisecond
+		store := &faultyStore{m: NewMemoryDedupe(0, 0)} // shared-store rules: leases lapse unless renewed
+		inside := make(chan struct{})
+		h := NewIPNHandler(ipnKey, func(context.Context, *IPN) error {
+			close(inside)
+			time.Sleep(5 * lease)
+			return nil
+		}, WithDedupe(store), WithDedupeLease(lease))
+		body := fixture(t, "ipn.en.json")
+		done := make(chan int)
+		go func() { done <- serve(h, ipnRequest(t, ipnKey, body)).Code }()
+		<-inside
+		time.Sleep(4 * lease)
+		state, err := store.Claim(context.Background(), ipnFixtureKey, "another-replica", time.Second)
+		require.NoError(t, err)
+		assert.Equal(t, DedupeInProgress, state, "the lease is still held after four lease lengths")
+		assert.Equal(t, 200, <-done)
+		assert.Equal(t, DedupeDone, store.m.State(ipnFixtureKey))
+	})
 }
 
 // A local store's claim lasts as long as the function, however long.
 func TestMemoryDedupeClaimLastsAsLongAsTheFunction(t *testing.T) {
 	t.Parallel()
-	store := NewMemoryDedupe(0, 0)
-	inside, finish := make(chan struct{}), make(chan struct{})
-	h := NewIPNHandler(ipnKey, func(context.Context, *IPN) error {
-		close(inside)
-		<-finish
-		return nil
-	}, WithDedupe(store), WithDedupeLease(time.Millisecond))
-	done := make(chan int)
-	go func() { done <- serve(h, ipnRequest(t, ipnKey, fixture(t, "ipn.en.json"))).Code }()
-	<-inside
-	time.Sleep(20 * time.Millisecond)
-	assert.Equal(t, DedupeInProgress, store.State(ipnFixtureKey))
-	close(finish)
-	assert.Equal(t, 200, <-done)
-	assert.Equal(t, DedupeDone, store.State(ipnFixtureKey))
+	synctest.Test(t, func(t *testing.T) {
+		store := NewMemoryDedupe(0, 0)
+		inside, finish := make(chan struct{}), make(chan struct{})
+		h := NewIPNHandler(ipnKey, func(context.Context, *IPN) error {
+			close(inside)
+			<-finish
+			return nil
+		}, WithDedupe(store), WithDedupeLease(time.Millisecond))
+		done := make(chan int)
+		go func() { done <- serve(h, ipnRequest(t, ipnKey, fixture(t, "ipn.en.json"))).Code }()
+		<-inside
+		time.Sleep(time.Hour)
+		assert.Equal(t, DedupeInProgress, store.State(ipnFixtureKey), "an hour of a one-millisecond lease")
+		close(finish)
+		assert.Equal(t, 200, <-done)
+		assert.Equal(t, DedupeDone, store.State(ipnFixtureKey))
+	})
 }
 
 func TestDedupeFailedDeliveryIsProcessedAgain(t *testing.T) {
@@ -267,45 +292,51 @@ func TestDedupeStoreErrorAnswers500(t *testing.T) {
 
 func TestDedupeHungStoreIsBounded(t *testing.T) {
 	t.Parallel()
-	r := dedupeRunner{store: &faultyStore{m: NewMemoryDedupe(0, 0), hangClaim: true},
-		lease: time.Second, wait: time.Second, timeout: 50 * time.Millisecond}
-	start := time.Now()
-	got, err := runFn(&r, "k", func(context.Context) error { t.Error("must not run"); return nil })
-	assert.Equal(t, outcomeStoreError, got)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Less(t, time.Since(start), time.Second, "a hung store answers within the store timeout")
+	synctest.Test(t, func(t *testing.T) {
+		r := dedupeRunner{store: &faultyStore{m: NewMemoryDedupe(0, 0), hangClaim: true},
+			lease: time.Second, wait: time.Second, timeout: 50 * time.Millisecond}
+		start := time.Now()
+		got, err := runFn(&r, "k", func(context.Context) error { t.Error("must not run"); return nil })
+		assert.Equal(t, outcomeStoreError, got)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, 50*time.Millisecond, time.Since(start), "a hung store answers at the store timeout")
+	})
 }
 
 func TestDedupeFailedReleaseBlocksOnlyForTheLease(t *testing.T) {
 	t.Parallel()
-	store := &faultyStore{m: NewMemoryDedupe(0, 0), releaseErr: errors.New("store down")}
-	r := dedupeRunner{store: store, lease: 60 * time.Millisecond, wait: time.Second, timeout: time.Second}
-	got, err := runFn(&r, "k", func(context.Context) error { return errors.New("fn failed") })
-	assert.Equal(t, outcomeFailed, got)
-	assert.ErrorContains(t, err, "fn failed")
-	assert.ErrorContains(t, err, "store down")
-	store.releaseErr = nil
-	var ran bool
-	got, err = runFn(&r, "k", func(context.Context) error { ran = true; return nil })
-	require.NoError(t, err)
-	assert.Equal(t, outcomeHandled, got)
-	assert.True(t, ran, "processable once the lease lapsed")
+	synctest.Test(t, func(t *testing.T) {
+		store := &faultyStore{m: NewMemoryDedupe(0, 0), releaseErr: errors.New("store down")}
+		r := dedupeRunner{store: store, lease: 60 * time.Millisecond, wait: time.Second, timeout: time.Second}
+		got, err := runFn(&r, "k", func(context.Context) error { return errors.New("fn failed") })
+		assert.Equal(t, outcomeFailed, got)
+		assert.ErrorContains(t, err, "fn failed")
+		assert.ErrorContains(t, err, "store down")
+		store.releaseErr = nil
+		var ran bool
+		got, err = runFn(&r, "k", func(context.Context) error { ran = true; return nil })
+		require.NoError(t, err)
+		assert.Equal(t, outcomeHandled, got)
+		assert.True(t, ran, "processable once the lease lapsed")
+	})
 }
 
 func TestDedupeCompleteIsRetried(t *testing.T) {
 	t.Parallel()
-	store := &faultyStore{m: NewMemoryDedupe(0, 0), completeErr: errors.New("blip")}
-	store.completeFailures.Store(2)
-	r := dedupeRunner{store: store, lease: time.Second, wait: 0, timeout: time.Second}
-	got, err := runFn(&r, "k", func(context.Context) error { return nil })
-	require.NoError(t, err)
-	assert.Equal(t, outcomeHandled, got)
-	assert.Equal(t, DedupeDone, store.m.State("k"))
+	synctest.Test(t, func(t *testing.T) {
+		store := &faultyStore{m: NewMemoryDedupe(0, 0), completeErr: errors.New("blip")}
+		store.completeFailures.Store(2)
+		r := dedupeRunner{store: store, lease: time.Second, wait: 0, timeout: time.Second}
+		got, err := runFn(&r, "k", func(context.Context) error { return nil })
+		require.NoError(t, err)
+		assert.Equal(t, outcomeHandled, got)
+		assert.Equal(t, DedupeDone, store.m.State("k"))
 
-	store.completeFailures.Store(10)
-	got, err = runFn(&r, "k2", func(context.Context) error { return nil })
-	assert.Equal(t, outcomeHandled, got, "the work was done")
-	assert.ErrorContains(t, err, "marking it done failed")
+		store.completeFailures.Store(10)
+		got, err = runFn(&r, "k2", func(context.Context) error { return nil })
+		assert.Equal(t, outcomeHandled, got, "the work was done")
+		assert.ErrorContains(t, err, "marking it done failed")
+	})
 }
 
 // Regression: at capacity, Claim evicted before looking the key up, so a

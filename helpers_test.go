@@ -50,6 +50,26 @@ type testAPI struct {
 // api.mux with handle.
 func setup(t *testing.T, opts ...Option) *testAPI {
 	t.Helper()
+	api := newTestAPI(t)
+	api.srv = httptest.NewServer(api)
+	t.Cleanup(api.srv.Close)
+	api.connect(api.srv.URL, opts)
+	return api
+}
+
+// setupInProcess is setup without a socket: the client's requests are
+// served in its own goroutine. A test that sequences with time runs in a
+// testing/synctest bubble, where time is fake and moves only when every
+// goroutine of the bubble is blocked; a goroutine waiting on a real socket
+// would stop it.
+func setupInProcess(t *testing.T, opts ...Option) *testAPI {
+	t.Helper()
+	api := newTestAPI(t)
+	api.connect("http://bankhub.test", append([]Option{WithHTTPClient(&http.Client{Transport: inProcess{api}})}, opts...))
+	return api
+}
+
+func newTestAPI(t *testing.T) *testAPI {
 	api := &testAPI{t: t, mux: http.NewServeMux(), ttl: 60000}
 	api.mux.HandleFunc("POST "+apiPrefix+"/v1/token", func(w http.ResponseWriter, r *http.Request) {
 		if api.tokenFn != nil {
@@ -58,18 +78,42 @@ func setup(t *testing.T, opts ...Option) *testAPI {
 		}
 		api.serveToken(w, r)
 	})
-	api.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		api.mu.Lock()
-		api.requests = append(api.requests, r.Method+" "+strings.TrimPrefix(r.URL.Path, apiPrefix))
-		api.mu.Unlock()
-		api.mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(api.srv.Close)
-	all := append([]Option{WithBaseURL(api.srv.URL + apiPrefix), WithRetryPolicy(fastRetries)}, opts...)
-	c, err := NewClient(testClientID, testClientSecret, all...)
-	require.NoError(t, err)
-	api.client = c
 	return api
+}
+
+func (api *testAPI) connect(baseURL string, opts []Option) {
+	api.t.Helper()
+	all := append([]Option{WithBaseURL(baseURL + apiPrefix), WithRetryPolicy(fastRetries)}, opts...)
+	c, err := NewClient(testClientID, testClientSecret, all...)
+	require.NoError(api.t, err)
+	api.client = c
+}
+
+// ServeHTTP records the request and serves it.
+func (api *testAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	api.mu.Lock()
+	api.requests = append(api.requests, r.Method+" "+strings.TrimPrefix(r.URL.Path, apiPrefix))
+	api.mu.Unlock()
+	api.mux.ServeHTTP(w, r)
+}
+
+// inProcess is an http.RoundTripper that serves each request with h in the
+// caller's goroutine. A request whose context ends while h runs fails with
+// the context's error, as on a real connection.
+type inProcess struct{ h http.Handler }
+
+func (p inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
+	r.RequestURI = r.URL.RequestURI()
+	rec := httptest.NewRecorder()
+	p.h.ServeHTTP(rec, r)
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	return rec.Result(), nil
 }
 
 func (api *testAPI) serveToken(w http.ResponseWriter, r *http.Request) {

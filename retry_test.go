@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -176,26 +177,30 @@ func TestNoRetryPolicy(t *testing.T) {
 
 func TestCancelDuringBackoffReturnsPromptly(t *testing.T) {
 	t.Parallel()
-	api := setup(t, WithRetryPolicy(RetryPolicy{MaxRetries: 3, MaxRetryAfter: time.Minute}))
-	api.handle("POST /v1/link-token/get", failThen(100, 503, `{"message":"down"}`, map[string]string{"Retry-After": "30"}, okGet(t)))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		_, err := api.client.LinkTokens.Get(ctx, "tok")
-		done <- err
-	}()
-	require.Eventually(t, func() bool { return api.requestsTo("POST /v1/link-token/get") == 1 }, 2*time.Second, time.Millisecond)
-	time.Sleep(20 * time.Millisecond) // now sleeping in the 30s backoff
-	cancelled := time.Now()
-	cancel()
-	select {
-	case err := <-done:
-		assert.Less(t, time.Since(cancelled), 100*time.Millisecond)
+	synctest.Test(t, func(t *testing.T) {
+		api := setupInProcess(t, WithRetryPolicy(RetryPolicy{MaxRetries: 3, MaxRetryAfter: time.Minute}))
+		api.handle("POST /v1/link-token/get", failThen(100, 503, `{"message":"down"}`, map[string]string{"Retry-After": "30"}, okGet(t)))
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			_, err := api.client.LinkTokens.Get(ctx, "tok")
+			done <- err
+		}()
+		time.Sleep(20 * time.Second)
+		synctest.Wait() // sleeping in the 30 s backoff
+		require.Equal(t, 1, api.requestsTo("POST /v1/link-token/get"))
+		select {
+		case <-done:
+			t.Fatal("returned before the backoff ended")
+		default:
+		}
+		cancelled := time.Now()
+		cancel()
+		err := <-done
+		assert.Zero(t, time.Since(cancelled), "returned at once")
 		assert.ErrorIs(t, err, context.Canceled)
-	case <-time.After(2 * time.Second):
-		t.Fatal("the call did not return after cancel")
-	}
-	assert.Equal(t, 1, api.requestsTo("POST /v1/link-token/get"))
+		assert.Equal(t, 1, api.requestsTo("POST /v1/link-token/get"))
+	})
 }
 
 func TestCancelledContextSendsNothing(t *testing.T) {
