@@ -101,12 +101,12 @@ type BankAccountListParams struct {
 	Page, PerPage int
 }
 
-func (p *BankAccountListParams) query(op string) (string, error) {
+func (p *BankAccountListParams) encode(op string) (request, error) {
 	if p == nil {
-		return "", nil
+		return request{}, nil
 	}
 	if err := checkPaging(op, p.Page, p.PerPage, 100); err != nil {
-		return "", err
+		return request{}, err
 	}
 	q := url.Values{}
 	addPaging(q, p.Page, p.PerPage)
@@ -122,7 +122,7 @@ func (p *BankAccountListParams) query(op string) (string, error) {
 	if p.Query != "" {
 		q.Set("q", p.Query)
 	}
-	return q.Encode(), nil
+	return request{query: q.Encode()}, nil
 }
 
 var (
@@ -134,11 +134,11 @@ var (
 //
 // API: GET /v1/bank-account (https://developer.sepay.vn/en/bankhub/api/tai-khoan-ngan-hang/danh-sach-tai-khoan)
 func (s *BankAccountService) List(ctx context.Context, params *BankAccountListParams) (*Page[BankAccount], error) {
-	q, err := params.query(bankAccountListEndpoint.name)
+	r, err := params.encode(bankAccountListEndpoint.name)
 	if err != nil {
 		return nil, err
 	}
-	return convertPage[BankAccount](getPage[bankAccountWire](ctx, s.client, bankAccountListEndpoint, q))
+	return convertPage[BankAccount](getPage[bankAccountWire](ctx, s.client, bankAccountListEndpoint, r))
 }
 
 // All iterates over every bank account matching params, fetching pages

@@ -364,7 +364,10 @@ type callKey struct{}
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// request is what one call of an endpoint carries.
+// request is what one call of an endpoint carries. Every params type has
+// one encode(op string) (request, error) that checks the params (a
+// *ParamError under the op's name, before anything is sent) and returns
+// the call's query and body; the resource method adds the path's ids.
 type request struct {
 	ids     []string // the pattern's placeholders, in order
 	query   string

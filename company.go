@@ -128,15 +128,15 @@ type CompanyListParams struct {
 	Page, PerPage int
 }
 
-func (p *CompanyListParams) query(op string) (string, error) {
+func (p *CompanyListParams) encode(op string) (request, error) {
 	if p == nil {
-		return "", nil
+		return request{}, nil
 	}
 	if err := checkPaging(op, p.Page, p.PerPage, 0); err != nil {
-		return "", err
+		return request{}, err
 	}
 	if p.SortCreatedAt != "" && p.SortCreatedAt != SortAsc && p.SortCreatedAt != SortDesc {
-		return "", paramErr(op, "sort[created_at]", "must be asc or desc")
+		return request{}, paramErr(op, "sort[created_at]", "must be asc or desc")
 	}
 	q := url.Values{}
 	addPaging(q, p.Page, p.PerPage)
@@ -149,7 +149,7 @@ func (p *CompanyListParams) query(op string) (string, error) {
 	if p.SortCreatedAt != "" {
 		q.Set("sort[created_at]", string(p.SortCreatedAt))
 	}
-	return q.Encode(), nil
+	return request{query: q.Encode()}, nil
 }
 
 // CompanyCreateParams are the fields of POST /v1/company/create.
@@ -160,17 +160,17 @@ type CompanyCreateParams struct {
 	Status CompanyStatus `json:"status"`
 }
 
-func (p *CompanyCreateParams) validate(op string) error {
+func (p *CompanyCreateParams) encode(op string) (request, error) {
 	if p == nil {
-		return paramErr(op, "", "params are required")
+		return request{}, paramErr(op, "", "params are required")
 	}
 	if err := checkFullName(op, p.FullName); err != nil {
-		return err
+		return request{}, err
 	}
 	if p.Status != CompanyActive && p.Status != CompanyPending {
-		return paramErr(op, "status", "must be Active or Pending")
+		return request{}, paramErr(op, "status", "must be Active or Pending")
 	}
-	return nil
+	return request{in: p}, nil
 }
 
 func checkFullName(op, name string) error {
@@ -202,51 +202,62 @@ type CompanyUpdateParams struct {
 	TransactionAmount *TransactionAmount `json:"transaction_amount,omitempty"`
 }
 
-func (p *CompanyUpdateParams) validate(op string) error {
+func (p *CompanyUpdateParams) encode(op string) (request, error) {
 	if p == nil || *p == (CompanyUpdateParams{}) {
-		return paramErr(op, "", "nothing to update: set at least one field")
+		return request{}, paramErr(op, "", "nothing to update: set at least one field")
 	}
 	if p.FullName != nil {
 		if err := checkFullName(op, *p.FullName); err != nil {
-			return err
+			return request{}, err
 		}
 	}
 	if p.Status != nil && *p.Status == "" {
-		return paramErr(op, "status", "must not be empty")
+		return request{}, paramErr(op, "status", "must not be empty")
 	}
 	if p.PaymentCode != nil && *p.PaymentCode != PaymentCodeOn && *p.PaymentCode != PaymentCodeOff {
-		return paramErr(op, "payment_code", "must be on or off")
+		return request{}, paramErr(op, "payment_code", "must be on or off")
 	}
 	if p.PaymentCodePrefix != nil {
 		prefix := *p.PaymentCodePrefix
 		if len(prefix) < 2 || len(prefix) > 5 || strings.ContainsFunc(prefix, func(r rune) bool {
 			return (r < 'A' || r > 'Z') && (r < 'a' || r > 'z')
 		}) {
-			return paramErr(op, "payment_code_prefix", "must be 2 to 5 letters")
+			return request{}, paramErr(op, "payment_code_prefix", "must be 2 to 5 letters")
 		}
 	}
 	if p.PaymentCodeSuffixFrom != nil && *p.PaymentCodeSuffixFrom < 1 {
-		return paramErr(op, "payment_code_suffix_from", "must be at least 1")
+		return request{}, paramErr(op, "payment_code_suffix_from", "must be at least 1")
 	}
 	if p.PaymentCodeSuffixTo != nil && *p.PaymentCodeSuffixTo < 1 {
-		return paramErr(op, "payment_code_suffix_to", "must be at least 1")
+		return request{}, paramErr(op, "payment_code_suffix_to", "must be at least 1")
 	}
 	if p.PaymentCodeSuffixFrom != nil && p.PaymentCodeSuffixTo != nil && *p.PaymentCodeSuffixFrom > *p.PaymentCodeSuffixTo {
-		return paramErr(op, "payment_code_suffix_to", "must not be less than payment_code_suffix_from")
+		return request{}, paramErr(op, "payment_code_suffix_to", "must not be less than payment_code_suffix_from")
 	}
 	if p.PaymentCodeSuffixCharacterType != nil && *p.PaymentCodeSuffixCharacterType == "" {
-		return paramErr(op, "payment_code_suffix_character_type", "must not be empty")
+		return request{}, paramErr(op, "payment_code_suffix_character_type", "must not be empty")
 	}
 	if p.TransactionAmount != nil && !p.TransactionAmount.Unlimited && p.TransactionAmount.Count < 0 {
-		return paramErr(op, "transaction_amount", "must not be negative")
+		return request{}, paramErr(op, "transaction_amount", "must not be negative")
 	}
-	return nil
+	return request{in: p}, nil
 }
 
 // CompanyCounterParams filters Companies.Counter.
 type CompanyCounterParams struct {
 	// Date limits the counts to one day; zero returns every day.
 	Date Date
+}
+
+func (p *CompanyCounterParams) encode(op string) (request, error) {
+	if p == nil {
+		return request{}, nil
+	}
+	q := url.Values{}
+	if err := addDate(q, op, "date", p.Date); err != nil {
+		return request{}, err
+	}
+	return request{query: q.Encode()}, nil
 }
 
 // Counter is a per-day count of transactions with totals.
@@ -327,11 +338,11 @@ var (
 //
 // API: GET /v1/company (https://developer.sepay.vn/en/bankhub/api/cong-ty/danh-sach-cong-ty)
 func (s *CompanyService) List(ctx context.Context, params *CompanyListParams) (*Page[Company], error) {
-	q, err := params.query(companyListEndpoint.name)
+	r, err := params.encode(companyListEndpoint.name)
 	if err != nil {
 		return nil, err
 	}
-	return convertPage[Company](getPage[companyWire](ctx, s.client, companyListEndpoint, q))
+	return convertPage[Company](getPage[companyWire](ctx, s.client, companyListEndpoint, r))
 }
 
 // All iterates over every company matching params, page by page from
@@ -364,20 +375,23 @@ func (s *CompanyService) Get(ctx context.Context, xid string) (*Company, error) 
 //
 // API: POST /v1/company/create (https://developer.sepay.vn/en/bankhub/api/cong-ty/tao-cong-ty)
 func (s *CompanyService) Create(ctx context.Context, params *CompanyCreateParams) (*Company, error) {
-	if err := params.validate(companyCreateEndpoint.name); err != nil {
+	r, err := params.encode(companyCreateEndpoint.name)
+	if err != nil {
 		return nil, err
 	}
-	return convert(getData[companyWire](ctx, s.client, companyCreateEndpoint, request{in: params}))
+	return convert(getData[companyWire](ctx, s.client, companyCreateEndpoint, r))
 }
 
 // Update changes the fields set in params and leaves the others alone.
 //
 // API: POST /v1/company/edit/{xid} (https://developer.sepay.vn/en/bankhub/api/cong-ty/chinh-sua-cong-ty)
 func (s *CompanyService) Update(ctx context.Context, xid string, params *CompanyUpdateParams) error {
-	if err := params.validate(companyUpdateEndpoint.name); err != nil {
+	r, err := params.encode(companyUpdateEndpoint.name)
+	if err != nil {
 		return err
 	}
-	return s.client.do(ctx, companyUpdateEndpoint, request{ids: []string{xid}, in: params})
+	r.ids = []string{xid}
+	return s.client.do(ctx, companyUpdateEndpoint, r)
 }
 
 // Counter returns a company's daily transaction counts, for one day when
@@ -385,15 +399,12 @@ func (s *CompanyService) Update(ctx context.Context, xid string, params *Company
 //
 // API: GET /v1/company/counter/{xid} (https://developer.sepay.vn/en/bankhub/api/cong-ty/bo-dem-cong-ty)
 func (s *CompanyService) Counter(ctx context.Context, xid string, params *CompanyCounterParams) (*Counter, error) {
-	op := companyCounterEndpoint.name
-	var q string
-	if params != nil && !params.Date.IsZero() {
-		if !params.Date.IsValid() {
-			return nil, paramErr(op, "date", "not a calendar day")
-		}
-		q = "date=" + params.Date.String()
+	r, err := params.encode(companyCounterEndpoint.name)
+	if err != nil {
+		return nil, err
 	}
-	return getData[Counter](ctx, s.client, companyCounterEndpoint, request{ids: []string{xid}, query: q})
+	r.ids = []string{xid}
+	return getData[Counter](ctx, s.client, companyCounterEndpoint, r)
 }
 
 // Ptr returns a pointer to v, for the optional fields of update params.

@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/bankhub-go/bankhub/internal/wire"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // Sentinel errors. Every error the client returns for an HTTP answer matches

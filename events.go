@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/bankhub-go/bankhub/internal/wire"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // ErrInvalidPayload is matched by every error ParseEvent and ParseIPN return.

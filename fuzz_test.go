@@ -2,7 +2,6 @@ package bankhub
 
 import (
 	"encoding/json"
-	"github.com/bankhub-go/bankhub/internal/wire"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // Each fuzz target checks that a decoder of untrusted input never panics,

@@ -5,9 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/bankhub-go/bankhub/internal/wire"
 	"net/http"
 	"strings"
+
+	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // IPN is a balance-change notification: SePay POSTs one to the merchant's IPN

@@ -3,9 +3,10 @@ package bankhub
 import (
 	"context"
 	"encoding/json"
-	"github.com/bankhub-go/bankhub/internal/wire"
 	"net/url"
 	"strings"
+
+	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // LinkTokenService creates, inspects and revokes link tokens. A link token
@@ -43,31 +44,31 @@ type linkTokenCreateBody struct {
 	Language              Language         `json:"language,omitempty"`
 }
 
-func (p *LinkTokenCreateParams) body(op string) (*linkTokenCreateBody, error) {
+func (p *LinkTokenCreateParams) encode(op string) (request, error) {
 	if p == nil {
-		return nil, paramErr(op, "", "params are required")
+		return request{}, paramErr(op, "", "params are required")
 	}
 	if err := requireID(op, "company_xid", p.CompanyXID); err != nil {
-		return nil, err
+		return request{}, err
 	}
 	if p.Purpose == "" {
-		return nil, paramErr(op, "purpose", "required")
+		return request{}, paramErr(op, "purpose", "required")
 	}
 	if !p.Purpose.Known() {
-		return nil, paramErr(op, "purpose", "must be LINK_BANK_ACCOUNT or UNLINK_BANK_ACCOUNT, got "+quoteShort(string(p.Purpose)))
+		return request{}, paramErr(op, "purpose", "must be LINK_BANK_ACCOUNT or UNLINK_BANK_ACCOUNT, got "+quoteShort(string(p.Purpose)))
 	}
 	if p.Purpose == PurposeUnlinkBankAccount {
 		if err := requireID(op, "bank_account_xid", p.BankAccountXID); err != nil {
-			return nil, paramErr(op, "bank_account_xid", "required when purpose is UNLINK_BANK_ACCOUNT")
+			return request{}, paramErr(op, "bank_account_xid", "required when purpose is UNLINK_BANK_ACCOUNT")
 		}
 	}
 	if p.Language != "" && !p.Language.Known() {
-		return nil, paramErr(op, "language", "must be vi or en, got "+quoteShort(string(p.Language)))
+		return request{}, paramErr(op, "language", "must be vi or en, got "+quoteShort(string(p.Language)))
 	}
 	if p.CompletionRedirectURI != "" {
 		u, err := url.Parse(p.CompletionRedirectURI)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, paramErr(op, "completion_redirect_uri", "must be an absolute http(s) URL")
+			return request{}, paramErr(op, "completion_redirect_uri", "must be an absolute http(s) URL")
 		}
 	}
 	b := &linkTokenCreateBody{
@@ -80,7 +81,7 @@ func (p *LinkTokenCreateParams) body(op string) (*linkTokenCreateBody, error) {
 	if p.IsMobileApp {
 		b.IsMobileApp = 1
 	}
-	return b, nil
+	return request{in: b}, nil
 }
 
 // LinkTokenCreated is the answer to LinkTokens.Create.
@@ -215,12 +216,13 @@ var (
 //
 // API: POST /v1/link-token/create (https://developer.sepay.vn/en/bankhub/api/link-token/tao-link-token)
 func (s *LinkTokenService) Create(ctx context.Context, params *LinkTokenCreateParams) (*LinkTokenCreated, error) {
-	body, err := params.body(linkTokenCreateEndpoint.name)
+	r, err := params.encode(linkTokenCreateEndpoint.name)
 	if err != nil {
 		return nil, err
 	}
 	var out LinkTokenCreated
-	if err := s.client.do(ctx, linkTokenCreateEndpoint, request{in: body, out: &out}); err != nil {
+	r.out = &out
+	if err := s.client.do(ctx, linkTokenCreateEndpoint, r); err != nil {
 		return nil, err
 	}
 	return &out, nil

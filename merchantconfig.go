@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 )
@@ -42,23 +43,23 @@ type merchantConfigUpdateBody struct {
 	CSS      *string   `json:"global_hosted_link_custom_css,omitempty"`
 }
 
-func (p *MerchantConfigUpdateParams) body(op string) (*merchantConfigUpdateBody, error) {
+func (p *MerchantConfigUpdateParams) encode(op string) (request, error) {
 	if p == nil || (p.TransactionWhitelistRemarkKeywords == nil && p.GlobalHostedLinkCustomCSS == nil) {
-		return nil, paramErr(op, "", "nothing to update: set at least one field")
+		return request{}, paramErr(op, "", "nothing to update: set at least one field")
 	}
 	b := &merchantConfigUpdateBody{CSS: p.GlobalHostedLinkCustomCSS}
 	if p.TransactionWhitelistRemarkKeywords != nil {
 		for _, k := range p.TransactionWhitelistRemarkKeywords {
 			if strings.TrimSpace(k) == "" {
-				return nil, paramErr(op, "transaction_whitelist_remark_keywords", "keywords must not be empty")
+				return request{}, paramErr(op, "transaction_whitelist_remark_keywords", "keywords must not be empty")
 			}
 		}
 		b.Keywords = &p.TransactionWhitelistRemarkKeywords
 	}
 	if b.CSS != nil && strings.Contains(strings.ToLower(*b.CSS), "<script") {
-		return nil, paramErr(op, "global_hosted_link_custom_css", "must not contain a script")
+		return request{}, paramErr(op, "global_hosted_link_custom_css", "must not contain a script")
 	}
-	return b, nil
+	return request{in: b}, nil
 }
 
 // MerchantCounterParams bounds MerchantConfig.Counter. Both default to today on
@@ -66,6 +67,23 @@ func (p *MerchantConfigUpdateParams) body(op string) (*merchantConfigUpdateBody,
 type MerchantCounterParams struct {
 	StartDate Date
 	EndDate   Date
+}
+
+func (p *MerchantCounterParams) encode(op string) (request, error) {
+	if p == nil {
+		return request{}, nil
+	}
+	q := url.Values{}
+	if err := addDate(q, op, "start_date", p.StartDate); err != nil {
+		return request{}, err
+	}
+	if err := addDate(q, op, "end_date", p.EndDate); err != nil {
+		return request{}, err
+	}
+	if !p.StartDate.IsZero() && !p.EndDate.IsZero() && p.EndDate.Before(p.StartDate) {
+		return request{}, paramErr(op, "end_date", "must not be before start_date")
+	}
+	return request{query: q.Encode()}, nil
 }
 
 // MaxLogoSize is the largest logo the API accepts (1 MiB).
@@ -89,11 +107,11 @@ func (s *MerchantConfigService) Get(ctx context.Context) (*MerchantConfig, error
 //
 // API: POST /v1/merchant-config (https://developer.sepay.vn/en/bankhub/api/api-merchant/chinh-sua-thong-tin-cau-hinh)
 func (s *MerchantConfigService) Update(ctx context.Context, params *MerchantConfigUpdateParams) (*MerchantConfig, error) {
-	body, err := params.body(merchantConfigUpdateEndpoint.name)
+	r, err := params.encode(merchantConfigUpdateEndpoint.name)
 	if err != nil {
 		return nil, err
 	}
-	return getData[MerchantConfig](ctx, s.client, merchantConfigUpdateEndpoint, request{in: body})
+	return getData[MerchantConfig](ctx, s.client, merchantConfigUpdateEndpoint, r)
 }
 
 // UploadLogo replaces the logo shown on hosted links and returns its URL.
@@ -105,41 +123,10 @@ func (s *MerchantConfigService) Update(ctx context.Context, params *MerchantConf
 //
 // API: POST /v1/merchant-config/logo (https://developer.sepay.vn/en/bankhub/api/api-merchant/upload-logo-merchant)
 func (s *MerchantConfigService) UploadLogo(ctx context.Context, filename string, r io.Reader) (logoURL string, err error) {
-	op := merchantLogoEndpoint.name
-	if r == nil {
-		return "", paramErr(op, "logo", "reader is nil")
-	}
-	img, err := io.ReadAll(io.LimitReader(r, MaxLogoSize+1))
+	filename, mime, img, err := readLogo(merchantLogoEndpoint.name, filename, r)
 	if err != nil {
-		return "", fmt.Errorf("bankhub: %s: reading logo: %w", op, err)
+		return "", err
 	}
-	switch {
-	case len(img) == 0:
-		return "", paramErr(op, "logo", "empty file")
-	case len(img) > MaxLogoSize:
-		return "", paramErr(op, "logo", "larger than 1 MiB")
-	}
-	mime := http.DetectContentType(img)
-	var exts []string
-	switch mime {
-	case "image/jpeg":
-		exts = []string{".jpg", ".jpeg"}
-	case "image/png":
-		exts = []string{".png"}
-	default:
-		return "", paramErr(op, "logo", "must be a JPEG or PNG image, got "+mime)
-	}
-	filename = path.Base(strings.ReplaceAll(strings.TrimSpace(filename), `\`, "/"))
-	ext := strings.ToLower(path.Ext(filename))
-	switch {
-	case filename == "." || filename == "/" || filename == "":
-		filename = "logo" + exts[0]
-	case ext == "":
-		filename += exts[0]
-	case ext != exts[0] && (len(exts) == 1 || ext != exts[1]):
-		return "", paramErr(op, "logo", "file name "+quoteShort(filename)+" does not match its "+mime+" content")
-	}
-
 	var out dataEnvelope[struct {
 		LogoURL string `json:"logo_url"`
 	}]
@@ -149,31 +136,54 @@ func (s *MerchantConfigService) UploadLogo(ctx context.Context, filename string,
 	return out.Data.LogoURL, nil
 }
 
+// readLogo reads and checks a logo: its content type (from the content),
+// and the file name to send (its extension must match; one is added when
+// missing).
+func readLogo(op, filename string, r io.Reader) (name, mime string, img []byte, err error) {
+	if r == nil {
+		return "", "", nil, paramErr(op, "logo", "reader is nil")
+	}
+	img, err = io.ReadAll(io.LimitReader(r, MaxLogoSize+1))
+	if err != nil {
+		return "", "", nil, fmt.Errorf("bankhub: %s: reading logo: %w", op, err)
+	}
+	switch {
+	case len(img) == 0:
+		return "", "", nil, paramErr(op, "logo", "empty file")
+	case len(img) > MaxLogoSize:
+		return "", "", nil, paramErr(op, "logo", "larger than 1 MiB")
+	}
+	mime = http.DetectContentType(img)
+	var exts []string
+	switch mime {
+	case "image/jpeg":
+		exts = []string{".jpg", ".jpeg"}
+	case "image/png":
+		exts = []string{".png"}
+	default:
+		return "", "", nil, paramErr(op, "logo", "must be a JPEG or PNG image, got "+mime)
+	}
+	filename = path.Base(strings.ReplaceAll(strings.TrimSpace(filename), `\`, "/"))
+	ext := strings.ToLower(path.Ext(filename))
+	switch {
+	case filename == "." || filename == "/" || filename == "":
+		filename = "logo" + exts[0]
+	case ext == "":
+		filename += exts[0]
+	case ext != exts[0] && (len(exts) == 1 || ext != exts[1]):
+		return "", "", nil, paramErr(op, "logo", "file name "+quoteShort(filename)+" does not match its "+mime+" content")
+	}
+	return filename, mime, img, nil
+}
+
 // Counter returns the merchant's daily transaction counts between two days
 // (both default to today). Transaction counts incoming transactions only.
 //
 // API: GET /v1/merchant-config/counter (https://developer.sepay.vn/en/bankhub/api/api-merchant/bo-dem-merchant)
 func (s *MerchantConfigService) Counter(ctx context.Context, params *MerchantCounterParams) (*Counter, error) {
-	op := merchantCounterEndpoint.name
-	var q string
-	if params != nil {
-		if !params.StartDate.IsZero() && !params.StartDate.IsValid() {
-			return nil, paramErr(op, "start_date", "not a calendar day")
-		}
-		if !params.EndDate.IsZero() && !params.EndDate.IsValid() {
-			return nil, paramErr(op, "end_date", "not a calendar day")
-		}
-		if !params.StartDate.IsZero() && !params.EndDate.IsZero() && params.EndDate.Before(params.StartDate) {
-			return nil, paramErr(op, "end_date", "must not be before start_date")
-		}
-		var parts []string
-		if !params.StartDate.IsZero() {
-			parts = append(parts, "start_date="+params.StartDate.String())
-		}
-		if !params.EndDate.IsZero() {
-			parts = append(parts, "end_date="+params.EndDate.String())
-		}
-		q = strings.Join(parts, "&")
+	r, err := params.encode(merchantCounterEndpoint.name)
+	if err != nil {
+		return nil, err
 	}
-	return getData[Counter](ctx, s.client, merchantCounterEndpoint, request{query: q})
+	return getData[Counter](ctx, s.client, merchantCounterEndpoint, r)
 }

@@ -86,9 +86,10 @@ func (e *listEnvelope[T]) check() error {
 }
 
 // getPage performs a list call.
-func getPage[T any](ctx context.Context, c *Client, ep *endpoint, query string) (*Page[T], error) {
+func getPage[T any](ctx context.Context, c *Client, ep *endpoint, r request) (*Page[T], error) {
 	var env listEnvelope[T]
-	if err := c.do(ctx, ep, request{query: query, out: &env}); err != nil {
+	r.out = &env
+	if err := c.do(ctx, ep, r); err != nil {
 		return nil, err
 	}
 	return &Page[T]{Data: *env.Data, Meta: env.Meta}, nil
@@ -292,6 +293,19 @@ func addPaging(q url.Values, page, perPage int) {
 	if perPage > 0 {
 		q.Set("per_page", strconv.Itoa(perPage))
 	}
+}
+
+// addDate sets name to d in q unless d is zero; a day that does not exist
+// is a ParamError.
+func addDate(q url.Values, op, name string, d Date) error {
+	if d.IsZero() {
+		return nil
+	}
+	if !d.IsValid() {
+		return paramErr(op, name, "not a calendar day")
+	}
+	q.Set(name, d.String())
+	return nil
 }
 
 func checkPaging(op string, page, perPage, maxPerPage int) error {

@@ -102,12 +102,12 @@ type TransactionListParams struct {
 	Page, PerPage int
 }
 
-func (p *TransactionListParams) query(op string) (string, error) {
+func (p *TransactionListParams) encode(op string) (request, error) {
 	if p == nil {
-		return "", nil
+		return request{}, nil
 	}
 	if err := checkPaging(op, p.Page, p.PerPage, 0); err != nil {
-		return "", err
+		return request{}, err
 	}
 	q := url.Values{}
 	addPaging(q, p.Page, p.PerPage)
@@ -115,20 +115,16 @@ func (p *TransactionListParams) query(op string) (string, error) {
 		name string
 		d    Date
 	}{{"transaction_date", p.TransactionDate}, {"start_transaction_date", p.StartTransactionDate}, {"end_transaction_date", p.EndTransactionDate}} {
-		if f.d.IsZero() {
-			continue
+		if err := addDate(q, op, f.name, f.d); err != nil {
+			return request{}, err
 		}
-		if !f.d.IsValid() {
-			return "", paramErr(op, f.name, "not a calendar day")
-		}
-		q.Set(f.name, f.d.String())
 	}
 	if !p.StartTransactionDate.IsZero() && !p.EndTransactionDate.IsZero() && p.EndTransactionDate.Before(p.StartTransactionDate) {
-		return "", paramErr(op, "end_transaction_date", "must not be before start_transaction_date")
+		return request{}, paramErr(op, "end_transaction_date", "must not be before start_transaction_date")
 	}
 	if p.TransferType != "" {
 		if p.TransferType != TransferIn && p.TransferType != TransferOut {
-			return "", paramErr(op, "transfer_type", "must be in or out")
+			return request{}, paramErr(op, "transfer_type", "must be in or out")
 		}
 		q.Set("transfer_type", string(p.TransferType))
 	}
@@ -146,7 +142,7 @@ func (p *TransactionListParams) query(op string) (string, error) {
 			q.Set(f.name, f.v)
 		}
 	}
-	return q.Encode(), nil
+	return request{query: q.Encode()}, nil
 }
 
 // SimulateTransactionParams are the fields of the sandbox's
@@ -161,27 +157,27 @@ type SimulateTransactionParams struct {
 	TransactionContent string `json:"transaction_content"`
 }
 
-func (p *SimulateTransactionParams) validate(op string) error {
+func (p *SimulateTransactionParams) encode(op string) (request, error) {
 	if p == nil {
-		return paramErr(op, "", "params are required")
+		return request{}, paramErr(op, "", "params are required")
 	}
 	if err := requireID(op, "bank_account_xid", p.BankAccountXID); err != nil {
-		return err
+		return request{}, err
 	}
 	switch p.TransferType {
 	case TransferIn, TransferOut, TransferCredit, TransferDebit:
 	case "":
-		return paramErr(op, "transfer_type", "required")
+		return request{}, paramErr(op, "transfer_type", "required")
 	default:
-		return paramErr(op, "transfer_type", "must be credit, debit, in or out")
+		return request{}, paramErr(op, "transfer_type", "must be credit, debit, in or out")
 	}
 	if p.Amount <= 0 {
-		return paramErr(op, "amount", "must be greater than 0")
+		return request{}, paramErr(op, "amount", "must be greater than 0")
 	}
 	if strings.TrimSpace(p.TransactionContent) == "" {
-		return paramErr(op, "transaction_content", "required")
+		return request{}, paramErr(op, "transaction_content", "required")
 	}
-	return nil
+	return request{in: p}, nil
 }
 
 // SimulatedTransaction is the answer to Transactions.Simulate.
@@ -204,11 +200,11 @@ var (
 //
 // API: GET /v1/transaction (https://developer.sepay.vn/en/bankhub/api/api-giao-dich/danh-sach-giao-dich)
 func (s *TransactionService) List(ctx context.Context, params *TransactionListParams) (*Page[Transaction], error) {
-	q, err := params.query(transactionListEndpoint.name)
+	r, err := params.encode(transactionListEndpoint.name)
 	if err != nil {
 		return nil, err
 	}
-	return convertPage[Transaction](getPage[transactionWire](ctx, s.client, transactionListEndpoint, q))
+	return convertPage[Transaction](getPage[transactionWire](ctx, s.client, transactionListEndpoint, r))
 }
 
 // All iterates over every transaction matching params, fetching pages
@@ -239,8 +235,9 @@ func (s *TransactionService) Get(ctx context.Context, transactionID string) (*Tr
 //
 // API: POST /v1/transaction/create (https://developer.sepay.vn/en/bankhub/api/api-giao-dich/gia-lap-giao-dich)
 func (s *TransactionService) Simulate(ctx context.Context, params *SimulateTransactionParams) (*SimulatedTransaction, error) {
-	if err := params.validate(transactionSimulateEndpoint.name); err != nil {
+	r, err := params.encode(transactionSimulateEndpoint.name)
+	if err != nil {
 		return nil, err
 	}
-	return getData[SimulatedTransaction](ctx, s.client, transactionSimulateEndpoint, request{in: params})
+	return getData[SimulatedTransaction](ctx, s.client, transactionSimulateEndpoint, r)
 }

@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/bankhub-go/bankhub/internal/wire"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // vietnamZone is the fixed UTC+7 zone in which Bank Hub writes its

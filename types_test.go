@@ -232,8 +232,9 @@ func TestLenientFieldsDecodeToPlainTypes(t *testing.T) {
 	t.Run("read, modify, write back", func(t *testing.T) {
 		cfg := CompanyConfiguration{PaymentCodeSuffixFrom: 6, PaymentCodeSuffixTo: 8}
 		p := CompanyUpdateParams{PaymentCodeSuffixFrom: Ptr(cfg.PaymentCodeSuffixFrom + 1), PaymentCodeSuffixTo: Ptr(cfg.PaymentCodeSuffixTo)}
-		require.NoError(t, p.validate("Companies.Update"))
-		body, err := json.Marshal(&p)
+		r, err := p.encode("Companies.Update")
+		require.NoError(t, err)
+		body, err := json.Marshal(r.in)
 		require.NoError(t, err)
 		assert.JSONEq(t, `{"payment_code_suffix_from":7,"payment_code_suffix_to":8}`, string(body))
 	})

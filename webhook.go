@@ -79,19 +79,19 @@ type webhookConfigBody struct {
 	AllowEvents []EventType     `json:"allow_events"`
 }
 
-func (p *WebhookConfigParams) body(op string) (*webhookConfigBody, error) {
+func (p *WebhookConfigParams) encode(op string) (request, error) {
 	if p == nil {
-		return nil, paramErr(op, "", "params are required")
+		return request{}, paramErr(op, "", "params are required")
 	}
 	u, err := url.Parse(p.WebhookURL)
 	if p.WebhookURL == "" {
-		return nil, paramErr(op, "webhook_url", "required")
+		return request{}, paramErr(op, "webhook_url", "required")
 	}
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, paramErr(op, "webhook_url", "must be an absolute http(s) URL")
+		return request{}, paramErr(op, "webhook_url", "must be an absolute http(s) URL")
 	}
 	if p.SecretKey == "" {
-		return nil, paramErr(op, "secret_key", "required")
+		return request{}, paramErr(op, "secret_key", "required")
 	}
 	b := &webhookConfigBody{
 		WebhookURL:  p.WebhookURL,
@@ -111,10 +111,10 @@ func (p *WebhookConfigParams) body(op string) (*webhookConfigBody, error) {
 	}
 	for _, e := range b.AllowEvents {
 		if e != EventAll && !e.Known() {
-			return nil, paramErr(op, "allow_events", "unknown event "+quoteShort(string(e)))
+			return request{}, paramErr(op, "allow_events", "unknown event "+quoteShort(string(e)))
 		}
 	}
-	return b, nil
+	return request{in: b, secrets: []string{p.SecretKey}}, nil
 }
 
 // webhookEnvelope is the {status, error, messages, data} answer of /v1/webhook.
@@ -154,12 +154,13 @@ func (s *WebhookService) Get(ctx context.Context) (*WebhookConfig, error) {
 //
 // API: POST /v1/webhook (https://developer.sepay.vn/en/bankhub/api/api-webhook/cap-nhat-webhook)
 func (s *WebhookService) Set(ctx context.Context, params *WebhookConfigParams) (*WebhookConfig, error) {
-	body, err := params.body(webhookSetEndpoint.name)
+	r, err := params.encode(webhookSetEndpoint.name)
 	if err != nil {
 		return nil, err
 	}
 	var out webhookSetEnvelope
-	if err := s.client.do(ctx, webhookSetEndpoint, request{in: body, out: &out, secrets: []string{params.SecretKey}}); err != nil {
+	r.out = &out
+	if err := s.client.do(ctx, webhookSetEndpoint, r); err != nil {
 		return nil, err
 	}
 	return out.Data, nil
