@@ -27,7 +27,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) bool {
 			return true
 		}
 	}
-	writeJSON(w, http.StatusUnauthorized, map[string]any{"code": 401, "message": "Unauthenticated"})
+	writeJSON(w, http.StatusUnauthorized, codeMessage{401, "Unauthenticated"})
 	return false
 }
 
@@ -41,7 +41,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if id == "" || id != s.ClientID || secret != s.ClientSecret {
-		writeJSON(w, http.StatusUnauthorized, map[string]any{"code": 401, "message": "Unauthenticated"})
+		writeJSON(w, http.StatusUnauthorized, codeMessage{401, "Unauthenticated"})
 		return
 	}
 	b := make([]byte, 20)
@@ -54,5 +54,5 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if ttl < 1 {
 		ttl = 1
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"code": 201, "access_token": tok, "ttl": ttl})
+	writeJSON(w, http.StatusCreated, tokenBody{201, tok, ttl})
 }

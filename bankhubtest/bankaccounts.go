@@ -14,7 +14,7 @@ func (s *Server) bankAccountList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var match []*bankAccount
-	var data []any
+	var data []bankAccountJSON
 	s.locked(func() {
 		for i := len(s.bankAccounts) - 1; i >= 0; i-- { // newest first
 			b := s.bankAccounts[i]
@@ -32,7 +32,7 @@ func (s *Server) bankAccountList(w http.ResponseWriter, r *http.Request) {
 			}
 			match = append(match, b)
 		}
-		data = wirePage(match, page, perPage, func(b *bankAccount) map[string]any { return b.wire(false) })
+		data = wirePage(match, page, perPage, func(b *bankAccount) bankAccountJSON { return b.wire(false) })
 	})
 	writeListPage(w, data, len(match), page, perPage)
 }
@@ -45,5 +45,5 @@ func (s *Server) bankAccountGet(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "Bank account", false)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": b.wire(true)})
+	writeJSON(w, http.StatusOK, dataBody[bankAccountJSON]{b.wire(true)})
 }

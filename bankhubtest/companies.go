@@ -26,7 +26,7 @@ func (s *Server) companyList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var match []*company
-	var data []any
+	var data []companyJSON
 	s.locked(func() {
 		for _, c := range s.companies {
 			if qs := q.Get("q"); qs != "" && !strings.Contains(strings.ToLower(c.fullName), strings.ToLower(qs)) {
@@ -40,7 +40,7 @@ func (s *Server) companyList(w http.ResponseWriter, r *http.Request) {
 		if sort != "asc" {
 			slices.Reverse(match)
 		}
-		data = wirePage(match, page, perPage, func(c *company) map[string]any { return c.wire(false) })
+		data = wirePage(match, page, perPage, func(c *company) companyJSON { return c.wire(false) })
 	})
 	writeListPage(w, data, len(match), page, perPage)
 }
@@ -53,7 +53,7 @@ func (s *Server) companyGet(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "Company", true)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": c.wire(true)})
+	writeJSON(w, http.StatusOK, dataBody[companyJSON]{c.wire(true)})
 }
 
 var prefixPattern = regexp.MustCompile(`^[A-Za-z]{2,5}$`)
@@ -91,8 +91,8 @@ func (s *Server) companyCreate(w http.ResponseWriter, r *http.Request) {
 	c := &company{xid: newXID(), fullName: in.FullName, status: in.Status, paymentCode: "off", suffixFrom: 6, suffixTo: 8,
 		suffixType: "NumberAndLetter", transactionAmount: "0", createdAt: now, updatedAt: now}
 	s.companies = append(s.companies, c)
-	writeJSON(w, http.StatusCreated, map[string]any{"code": 201, "message": "Đã tạo công ty (tổ chức) thành công.",
-		"data": map[string]any{"xid": c.xid, "full_name": c.fullName}})
+	writeJSON(w, http.StatusCreated, created[companyCreatedJSON]{Code: 201, Message: "Đã tạo công ty (tổ chức) thành công.",
+		Data: companyCreatedJSON{XID: c.xid, FullName: c.fullName}})
 }
 
 func (s *Server) companyUpdate(w http.ResponseWriter, r *http.Request) {
@@ -170,14 +170,12 @@ func (s *Server) companyUpdate(w http.ResponseWriter, r *http.Request) {
 		c.transactionAmount = amount
 	}
 	c.updatedAt = s.now()
-	writeJSON(w, http.StatusOK, map[string]any{"code": 200, "message": "Đã cập nhật thông tin công ty (tổ chức) thành công."})
+	writeJSON(w, http.StatusOK, codeMessage{200, "Đã cập nhật thông tin công ty (tổ chức) thành công."})
 }
 
-type dayCount struct{ all, in, out int }
-
 // count tallies transactions per Vietnam day; keep decides which count.
-func (s *Server) count(keep func(*transaction) bool) (map[string]*dayCount, []string) {
-	days := map[string]*dayCount{}
+func (s *Server) count(keep func(*transaction) bool) (map[string]*counts, []string) {
+	days := map[string]*counts{}
 	var order []string
 	for _, t := range s.transactions {
 		if !keep(t) {
@@ -186,16 +184,11 @@ func (s *Server) count(keep func(*transaction) bool) (map[string]*dayCount, []st
 		d := t.date.In(bankhub.VietnamZone()).Format("2006-01-02")
 		dc := days[d]
 		if dc == nil {
-			dc = &dayCount{}
+			dc = &counts{}
 			days[d] = dc
 			order = append(order, d)
 		}
-		dc.all++
-		if t.transferType == "in" {
-			dc.in++
-		} else {
-			dc.out++
-		}
+		dc.add(t.transferType == "in", true)
 	}
 	slices.Sort(order)
 	return days, order
@@ -219,13 +212,10 @@ func (s *Server) companyCounter(w http.ResponseWriter, r *http.Request) {
 	days, order := s.count(func(t *transaction) bool {
 		return t.companyXID == c.xid && (date == "" || t.date.In(bankhub.VietnamZone()).Format("2006-01-02") == date)
 	})
-	dates := []any{}
-	var tot dayCount
+	out := counterJSON{Dates: []counterDayJSON{}}
 	for _, d := range order {
-		dc := days[d]
-		dates = append(dates, map[string]any{"date": d, "transaction": dc.all, "transaction_in": dc.in, "transaction_out": dc.out})
-		tot.all, tot.in, tot.out = tot.all+dc.all, tot.in+dc.in, tot.out+dc.out
+		out.Dates = append(out.Dates, counterDayJSON{Date: d, counts: *days[d]})
+		out.Total.sum(*days[d])
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"dates": dates,
-		"total": map[string]any{"transaction": tot.all, "transaction_in": tot.in, "transaction_out": tot.out}}})
+	writeJSON(w, http.StatusOK, dataBody[counterJSON]{out})
 }

@@ -325,7 +325,10 @@ func (s *Server) ctlRequests(*http.Request) (any, error) {
 		}
 	}
 	s.mu.Unlock()
-	return map[string]any{"requests": s.Requests(), "counts": counts}, nil
+	return struct {
+		Requests []Request      `json:"requests"`
+		Counts   map[string]int `json:"counts"`
+	}{s.Requests(), counts}, nil
 }
 
 func (s *Server) ctlDeliveries(*http.Request) (any, error) {
@@ -346,7 +349,9 @@ func (s *Server) ctlDeliveries(*http.Request) (any, error) {
 		}
 		out = append(out, w)
 	}
-	return map[string]any{"deliveries": out}, nil
+	return struct {
+		Deliveries []wireDelivery `json:"deliveries"`
+	}{out}, nil
 }
 
 func (s *Server) ctlBankAccountGet(r *http.Request) (any, error) {
@@ -438,9 +443,8 @@ func (s *Server) InactivateBankAccount(ctx context.Context, bankAccountXID strin
 	}
 	ba.active = false
 	ba.updatedAt = s.now()
-	body, _ := json.Marshal(map[string]any{"timestamp": s.now().Unix(), "xid": newXID(), "version": "1.0",
-		"event": "BANK_ACCOUNT_INACTIVED", "metadata": map[string]any{"bank_account_xid": ba.xid, "brand_name": ba.brandName,
-			"account_type": ba.accountType, "account_number": ba.number, "link_token_xid": nil, "link_session_xid": nil}})
+	body, _ := json.Marshal(event{Timestamp: s.now().Unix(), XID: newXID(), Version: "1.0", Event: "BANK_ACCOUNT_INACTIVED",
+		Metadata: eventMetadata{BankAccountXID: ba.xid, BrandName: ba.brandName, AccountType: ba.accountType, AccountNumber: ba.number}})
 	hook := s.webhook
 	s.mu.Unlock()
 	s.deliverEvents(ctx, hook, []eventPayload{{name: "BANK_ACCOUNT_INACTIVED", body: body}})

@@ -103,7 +103,7 @@ func (s *Server) applyFault(w *statusWriter, r *http.Request, f *Fault) bool {
 		if f.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
 		}
-		writeJSON(w, f.Status, map[string]any{"code": f.Status, "message": http.StatusText(f.Status)})
+		writeJSON(w, f.Status, codeMessage{f.Status, http.StatusText(f.Status)})
 		return true
 	}
 	return false

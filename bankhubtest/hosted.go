@@ -2,7 +2,6 @@ package bankhubtest
 
 import (
 	_ "embed"
-	"encoding/json"
 	"html/template"
 	"net/http"
 	"strings"
@@ -138,7 +137,10 @@ func (s *Server) hostedLookup(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such account at " + in.BrandName})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"account_holder_name": a.AccountHolderName, "account_type": a.AccountType})
+	writeJSON(w, http.StatusOK, struct {
+		AccountHolderName string              `json:"account_holder_name"`
+		AccountType       bankhub.AccountType `json:"account_type"`
+	}{a.AccountHolderName, a.AccountType})
 }
 
 // hostedComplete checks the OTP and completes the link or the unlink, with
@@ -189,10 +191,11 @@ func (s *Server) hostedComplete(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
 		return
 	}
-	out, _ := json.Marshal(map[string]any{"bank_account_xid": bankAccount, "account_number": a.AccountNumber,
-		"account_type": a.AccountType})
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(out)
+	writeJSON(w, http.StatusOK, struct {
+		BankAccountXID string              `json:"bank_account_xid"`
+		AccountNumber  string              `json:"account_number"`
+		AccountType    bankhub.AccountType `json:"account_type"`
+	}{bankAccount, a.AccountNumber, a.AccountType})
 }
 
 // hostedState is the link token's status: Active, Used, Revoked, Expired or

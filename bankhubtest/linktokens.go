@@ -43,7 +43,7 @@ func (s *Server) linkTokenCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var (
-		out     map[string]any
+		out     linkTokenCreatedJSON
 		hook    *webhookConfig
 		ev      eventPayload
 		missing string
@@ -74,8 +74,8 @@ func (s *Server) linkTokenCreate(w http.ResponseWriter, r *http.Request) {
 			lt.isMobileApp = *in.IsMobileApp
 		}
 		s.linkTokens = append(s.linkTokens, lt)
-		ev = s.recordEvent(lt, "LINK_TOKEN_CREATED", map[string]any{"purpose": lt.purpose, "link_token_xid": lt.xid, "link_session_xid": nil})
-		out = map[string]any{"xid": lt.xid, "hosted_link_url": s.URL + "/link/" + lt.xid, "link_token": lt.value, "expires_at": wireTime(lt.expiresAt)}
+		ev = s.recordEvent(lt, "LINK_TOKEN_CREATED", eventMetadata{Purpose: lt.purpose, LinkTokenXID: &lt.xid})
+		out = linkTokenCreatedJSON{XID: lt.xid, HostedLinkURL: s.URL + "/link/" + lt.xid, LinkToken: lt.value, ExpiresAt: wireTime(lt.expiresAt)}
 		hook = s.webhook
 	})
 	if missing != "" {
@@ -105,22 +105,21 @@ func (s *Server) linkTokenGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.findCompany(lt.companyXID)
-	sessions := []any{}
+	out := linkTokenJSON{
+		XID: lt.xid, Purpose: lt.purpose, Status: s.linkTokenStatus(lt), CompletionRedirectURI: lt.redirectURI,
+		IsMobileApp: lt.isMobileApp, Language: lt.language, SessionCount: len(lt.sessions),
+		CreatedAt: wireTime(lt.createdAt), UpdatedAt: wireTime(lt.updatedAt), ExpiresAt: wireTime(lt.expiresAt),
+		Company:  linkTokenCompany{FullName: c.fullName, Status: c.status, XID: c.xid},
+		Sessions: []linkSessionJSON{}, Events: []linkTokenEventRow{},
+	}
 	for _, ss := range lt.sessions {
-		sessions = append(sessions, map[string]any{"xid": ss.xid, "context": nil, "state": ss.state, "status": ss.status, "result": nil,
-			"finished_at": wireTime(ss.finishedAt), "expires_at": wireTime(ss.expiresAt), "created_at": wireTime(ss.createdAt), "updated_at": wireTime(ss.updated)})
+		out.Sessions = append(out.Sessions, linkSessionJSON{XID: ss.xid, State: ss.state, Status: ss.status,
+			FinishedAt: wireTime(ss.finishedAt), ExpiresAt: wireTime(ss.expiresAt), CreatedAt: wireTime(ss.createdAt), UpdatedAt: wireTime(ss.updated)})
 	}
-	events := []any{}
 	for _, e := range lt.events {
-		events = append(events, map[string]any{"xid": e.xid, "name": e.name, "metadata": e.metadata, "created_at": wireTime(e.createdAt)})
+		out.Events = append(out.Events, linkTokenEventRow{XID: e.xid, Name: e.name, Metadata: e.metadata, CreatedAt: wireTime(e.createdAt)})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"xid": lt.xid, "purpose": lt.purpose, "status": s.linkTokenStatus(lt), "completion_redirect_uri": lt.redirectURI,
-		"is_mobile_app": lt.isMobileApp, "language": lt.language, "session_count": len(lt.sessions),
-		"created_at": wireTime(lt.createdAt), "updated_at": wireTime(lt.updatedAt), "expires_at": wireTime(lt.expiresAt),
-		"company":  map[string]any{"full_name": c.fullName, "status": c.status, "xid": c.xid},
-		"sessions": sessions, "events": events,
-	})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) linkTokenStatus(lt *linkToken) string {
@@ -159,7 +158,7 @@ func (s *Server) linkTokenRevoke(w http.ResponseWriter, r *http.Request) {
 		found = true
 		lt.status = "Revoked"
 		lt.updatedAt = s.now()
-		ev = s.recordEvent(lt, "LINK_TOKEN_REVOKED", map[string]any{"purpose": lt.purpose, "link_token_xid": lt.xid, "link_session_xid": nil})
+		ev = s.recordEvent(lt, "LINK_TOKEN_REVOKED", eventMetadata{Purpose: lt.purpose, LinkTokenXID: &lt.xid})
 		hook = s.webhook
 	})
 	if !found {
@@ -167,5 +166,7 @@ func (s *Server) linkTokenRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.deliverEvents(r.Context(), hook, []eventPayload{ev})
-	writeJSON(w, http.StatusOK, map[string]any{"message": "Liên kết đã được thu hồi thành công"})
+	writeJSON(w, http.StatusOK, struct {
+		Message string `json:"message"`
+	}{"Liên kết đã được thu hồi thành công"})
 }

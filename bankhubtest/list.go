@@ -29,8 +29,8 @@ func paging(w http.ResponseWriter, q url.Values) (page, perPage int, ok bool) {
 }
 
 // wirePage renders one page of items. Call with s.mu held.
-func wirePage[T any](items []T, page, perPage int, wire func(T) map[string]any) []any {
-	data := []any{}
+func wirePage[T, J any](items []T, page, perPage int, wire func(T) J) []J {
+	data := []J{}
 	if page > len(items)/perPage+1 { // past the end (and no overflow below)
 		return data
 	}
@@ -41,10 +41,10 @@ func wirePage[T any](items []T, page, perPage int, wire func(T) map[string]any) 
 }
 
 // writeListPage answers a list in the companies and bank-accounts meta shape.
-func writeListPage(w http.ResponseWriter, data []any, total, page, perPage int) {
+func writeListPage[J any](w http.ResponseWriter, data []J, total, page, perPage int) {
 	pages := pageCount(total, perPage)
-	writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": map[string]any{
-		"per_page": perPage, "total": total, "has_more": page < pages, "current_page": page, "page_count": pages}})
+	writeJSON(w, http.StatusOK, listBody[J, listMeta]{Data: data, Meta: listMeta{
+		PerPage: perPage, Total: total, HasMore: page < pages, CurrentPage: page, PageCount: pages}})
 }
 
 func pageCount(total, perPage int) int { return (total + perPage - 1) / perPage }

@@ -20,7 +20,7 @@ import (
 func (s *Server) merchantConfigGet(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"data": s.merchant.wire()})
+	writeJSON(w, http.StatusOK, dataBody[merchantConfigJSON]{s.merchant.wire()})
 }
 
 func (s *Server) merchantConfigSet(w http.ResponseWriter, r *http.Request) {
@@ -62,7 +62,7 @@ func (s *Server) merchantConfigSet(w http.ResponseWriter, r *http.Request) {
 	if in.CSS != nil {
 		s.merchant.css = *in.CSS
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": s.merchant.wire()})
+	writeJSON(w, http.StatusOK, dataBody[merchantConfigJSON]{s.merchant.wire()})
 }
 
 func (s *Server) merchantLogo(w http.ResponseWriter, r *http.Request) {
@@ -80,7 +80,7 @@ func (s *Server) merchantLogo(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"code": 413, "message": "File quá lớn (tối đa 1MB)"})
+			writeJSON(w, http.StatusRequestEntityTooLarge, codeMessage{413, "File quá lớn (tối đa 1MB)"})
 			return
 		}
 		if part.FormName() == "logo" {
@@ -97,7 +97,7 @@ func (s *Server) merchantLogo(w http.ResponseWriter, r *http.Request) {
 		validationError(w, "logo", "The logo field is required.")
 		return
 	case len(img) > 1<<20:
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"code": 413, "message": "File quá lớn (tối đa 1MB)"})
+		writeJSON(w, http.StatusRequestEntityTooLarge, codeMessage{413, "File quá lớn (tối đa 1MB)"})
 		return
 	}
 	sniffed := http.DetectContentType(img)
@@ -112,7 +112,7 @@ func (s *Server) merchantLogo(w http.ResponseWriter, r *http.Request) {
 		s.merchant.logoURL = fmt.Sprintf("%s/logos/merchant-%d.png", s.URL, s.now().UnixNano())
 		url = s.merchant.logoURL
 	})
-	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"logo_url": url}})
+	writeJSON(w, http.StatusOK, dataBody[logoJSON]{logoJSON{url}})
 }
 
 func (s *Server) merchantCounter(w http.ResponseWriter, r *http.Request) {
@@ -140,36 +140,27 @@ func (s *Server) merchantCounter(w http.ResponseWriter, r *http.Request) {
 		company int
 		day     string
 	}
-	counts := map[key]*dayCount{}
+	days := map[key]*counts{}
 	var keys []key
-	var tot dayCount
+	out := counterJSON{Dates: []counterDayJSON{}}
 	for _, t := range s.transactions {
 		d := t.date.In(bankhub.VietnamZone()).Format("2006-01-02")
 		if d < start || d > end {
 			continue
 		}
 		k := key{slices.IndexFunc(s.companies, func(c *company) bool { return c.xid == t.companyXID }) + 1, d}
-		dc := counts[k]
+		dc := days[k]
 		if dc == nil {
-			dc = &dayCount{}
-			counts[k] = dc
+			dc = &counts{}
+			days[k] = dc
 			keys = append(keys, k)
 		}
-		if t.transferType == "in" {
-			dc.all++ // the merchant counter counts incoming only
-			dc.in++
-			tot.all++
-			tot.in++
-		} else {
-			dc.out++
-			tot.out++
-		}
+		in := t.transferType == "in"
+		dc.add(in, in) // the merchant counter's Transaction counts incoming only
+		out.Total.add(in, in)
 	}
-	dates := []any{}
 	for _, k := range keys {
-		dc := counts[k]
-		dates = append(dates, map[string]any{"company_id": k.company, "date": k.day, "transaction": dc.all, "transaction_in": dc.in, "transaction_out": dc.out})
+		out.Dates = append(out.Dates, counterDayJSON{CompanyID: k.company, Date: k.day, counts: *days[k]})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"dates": dates,
-		"total": map[string]any{"transaction": tot.all, "transaction_in": tot.in, "transaction_out": tot.out}}})
+	writeJSON(w, http.StatusOK, dataBody[counterJSON]{out})
 }

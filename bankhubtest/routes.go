@@ -39,6 +39,6 @@ func (s *Server) routes() {
 	s.controlRoutes()
 	s.hostedRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]any{"code": 404, "message": "Resource not found"})
+		writeJSON(w, http.StatusNotFound, codeMessage{404, "Resource not found"})
 	})
 }

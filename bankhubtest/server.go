@@ -259,7 +259,7 @@ func (s *Server) recoverPanic(w *statusWriter, r *http.Request) {
 		panic(p)
 	}
 	if w.status == 0 {
-		writeJSON(w, http.StatusInternalServerError, map[string]any{"code": 500, "message": "Internal Server Error"})
+		writeJSON(w, http.StatusInternalServerError, codeMessage{500, "Internal Server Error"})
 	}
 	s.logf("bankhubtest: %s %s: handler panicked: %v", r.Method, r.URL.Path, p)
 }
@@ -277,17 +277,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // validationError answers 400 in the API's global envelope.
 func validationError(w http.ResponseWriter, field, msg string) {
-	writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "Validation error", "errors": map[string]string{field: msg}})
+	writeJSON(w, http.StatusBadRequest, validationBody{400, "Validation error", map[string]string{field: msg}})
 }
 
 // notFound answers 404; shaped is true for the endpoints whose docs show the
 // {code, message, status, error} shape.
 func notFound(w http.ResponseWriter, what string, shaped bool) {
 	if shaped {
-		writeJSON(w, http.StatusNotFound, map[string]any{"code": 404, "message": what + " not found", "status": 404, "error": "Not Found"})
+		writeJSON(w, http.StatusNotFound, shapedNotFound{404, what + " not found", 404, "Not Found"})
 		return
 	}
-	writeJSON(w, http.StatusNotFound, map[string]any{"code": 404, "message": "Resource not found"})
+	writeJSON(w, http.StatusNotFound, codeMessage{404, "Resource not found"})
 }
 
 // decodeJSONBody reads a JSON object body; it answers 400 and returns false
@@ -295,12 +295,12 @@ func notFound(w http.ResponseWriter, what string, shaped bool) {
 func decodeJSONBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	ct := r.Header.Get("Content-Type")
 	if !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "Content-Type must be application/json", "errors": nil})
+		writeJSON(w, http.StatusBadRequest, validationBody{400, "Content-Type must be application/json", nil})
 		return false
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err := dec.Decode(v); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "Bad request", "errors": map[string]string{"body": "invalid JSON: " + err.Error()}})
+		writeJSON(w, http.StatusBadRequest, validationBody{400, "Bad request", map[string]string{"body": "invalid JSON: " + err.Error()}})
 		return false
 	}
 	return true

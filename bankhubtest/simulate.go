@@ -64,11 +64,11 @@ var refSeq atomic.Int64
 
 // recordEvent appends an event to a link token and returns its webhook
 // payload. Call with s.mu held.
-func (s *Server) recordEvent(lt *linkToken, name string, meta map[string]any) eventPayload {
+func (s *Server) recordEvent(lt *linkToken, name string, meta eventMetadata) eventPayload {
 	now := s.now()
 	ev := linkEvent{xid: newXID(), name: name, metadata: meta, createdAt: now}
 	lt.events = append(lt.events, ev)
-	body, _ := json.Marshal(map[string]any{"timestamp": now.Unix(), "xid": ev.xid, "version": "1.0", "event": name, "metadata": meta})
+	body, _ := json.Marshal(event{Timestamp: now.Unix(), XID: ev.xid, Version: "1.0", Event: name, Metadata: meta})
 	return eventPayload{name: name, body: body}
 }
 
@@ -234,27 +234,22 @@ func (s *Server) SimulateLink(ctx context.Context, linkToken string, p LinkParam
 		number: p.AccountNumber, accountType: string(p.AccountType), identification: "001234567890", phone: "0000000001",
 		active: true, createdAt: now, updatedAt: now}
 	s.bankAccounts = append(s.bankAccounts, ba)
-	ids := map[string]any{"link_token_xid": lt.xid, "link_session_xid": sess.xid}
-	with := func(extra map[string]any) map[string]any {
-		m := map[string]any{}
-		for k, v := range ids {
-			m[k] = v
-		}
-		for k, v := range extra {
-			m[k] = v
-		}
-		return m
-	}
-	bank := map[string]any{"brand_name": ba.brandName, "account_type": ba.accountType}
-	full := map[string]any{"brand_name": ba.brandName, "account_type": ba.accountType, "account_number": ba.number, "account_holder_name": ba.holderName}
+	ids := eventMetadata{LinkTokenXID: &lt.xid, LinkSessionXID: &sess.xid}
+	bank := ids
+	bank.BrandName, bank.AccountType = ba.brandName, ba.accountType
+	full := bank
+	full.AccountNumber, full.AccountHolderName = ba.number, ba.holderName
+	linked := bank
+	linked.BankAccountXID, linked.AccountNumber = ba.xid, ba.number
+	completed := ids
+	completed.BankAccountXID = ba.xid
 	events := []eventPayload{
-		s.recordEvent(lt, "LINK_SESSION_INITIALIZED", with(nil)),
-		s.recordEvent(lt, "LINK_SESSION_STATE_CHANGED", with(merge(bank, map[string]any{"state": "REQUEST_BANK_ACCOUNT_LINK"}))),
-		s.recordEvent(lt, "LINK_SESSION_STATE_CHANGED", with(merge(full, map[string]any{"state": "CONFIRM_BANK_ACCOUNT_LINK"}))),
-		s.recordEvent(lt, "LINK_SESSION_STATE_CHANGED", with(merge(full, map[string]any{"state": "FINISHED_BANK_ACCOUNT_LINK"}))),
-		s.recordEvent(lt, "BANK_ACCOUNT_LINKED", with(map[string]any{"bank_account_xid": ba.xid, "brand_name": ba.brandName,
-			"account_type": ba.accountType, "account_number": ba.number})),
-		s.recordEvent(lt, "LINK_SESSION_COMPLETED", with(map[string]any{"bank_account_xid": ba.xid})),
+		s.recordEvent(lt, "LINK_SESSION_INITIALIZED", ids),
+		s.recordEvent(lt, "LINK_SESSION_STATE_CHANGED", bank.inState("REQUEST_BANK_ACCOUNT_LINK")),
+		s.recordEvent(lt, "LINK_SESSION_STATE_CHANGED", full.inState("CONFIRM_BANK_ACCOUNT_LINK")),
+		s.recordEvent(lt, "LINK_SESSION_STATE_CHANGED", full.inState("FINISHED_BANK_ACCOUNT_LINK")),
+		s.recordEvent(lt, "BANK_ACCOUNT_LINKED", linked),
+		s.recordEvent(lt, "LINK_SESSION_COMPLETED", completed),
 	}
 	lt.status = "Used"
 	hook := s.webhook
@@ -292,31 +287,24 @@ func (s *Server) unlink(ctx context.Context, linkToken string) (string, error) {
 	lt.sessions = append(lt.sessions, sess)
 	ba.active = false
 	ba.updatedAt = now
-	ids := map[string]any{"link_token_xid": lt.xid, "link_session_xid": sess.xid}
-	acct := map[string]any{"bank_account_xid": ba.xid, "brand_name": ba.brandName, "account_type": ba.accountType, "account_number": ba.number}
+	ids := eventMetadata{LinkTokenXID: &lt.xid, LinkSessionXID: &sess.xid}
+	bank := ids
+	bank.BrandName, bank.AccountType, bank.AccountNumber = ba.brandName, ba.accountType, ba.number
+	acct := bank
+	acct.BankAccountXID = ba.xid
+	completed := ids
+	completed.BankAccountXID, completed.Unlinked = ba.xid, true
 	events := []eventPayload{
-		s.recordEvent(lt, "LINK_SESSION_INITIALIZED", merge(ids, nil)),
-		s.recordEvent(lt, "LINK_SESSION_STATE_CHANGED", merge(ids, map[string]any{"state": "REQUEST_BANK_ACCOUNT_UNLINK",
-			"brand_name": ba.brandName, "account_type": ba.accountType, "account_number": ba.number})),
-		s.recordEvent(lt, "BANK_ACCOUNT_UNLINKED", merge(ids, acct)),
-		s.recordEvent(lt, "LINK_SESSION_COMPLETED", merge(ids, map[string]any{"bank_account_xid": ba.xid, "unlinked": true})),
+		s.recordEvent(lt, "LINK_SESSION_INITIALIZED", ids),
+		s.recordEvent(lt, "LINK_SESSION_STATE_CHANGED", bank.inState("REQUEST_BANK_ACCOUNT_UNLINK")),
+		s.recordEvent(lt, "BANK_ACCOUNT_UNLINKED", acct),
+		s.recordEvent(lt, "LINK_SESSION_COMPLETED", completed),
 	}
 	lt.status = "Used"
 	hook := s.webhook
 	s.mu.Unlock()
 	s.deliverEvents(ctx, hook, events)
 	return ba.xid, nil
-}
-
-func merge(a, b map[string]any) map[string]any {
-	m := make(map[string]any, len(a)+len(b))
-	for k, v := range a {
-		m[k] = v
-	}
-	for k, v := range b {
-		m[k] = v
-	}
-	return m
 }
 
 // usableLinkToken finds an active token of the purpose. Call with s.mu held.
@@ -410,11 +398,11 @@ func (s *Server) SimulateTransfer(ctx context.Context, p TransferParams) (*bankh
 	s.mu.Unlock()
 
 	if notify {
-		ipn := map[string]any{
-			"gateway": t.brandName, "transaction_date": wireTime(t.date), "account_number": t.number,
-			"bank_account_xid": t.bankAccountXID, "va": nil, "payment_code": nilIfEmpty(t.paymentCode),
-			"content": t.content, "transfer_type": map[bool]string{true: "debit", false: "credit"}[out],
-			"amount": t.amount, "reference_code": t.reference, "accumulated": 0, "transaction_id": t.id,
+		ipn := ipnJSON{Gateway: t.brandName, TransactionDate: wireTime(t.date), AccountNumber: t.number,
+			BankAccountXID: t.bankAccountXID, PaymentCode: orNull(t.paymentCode), Content: t.content, TransferType: "credit",
+			Amount: t.amount, ReferenceCode: t.reference, TransactionID: t.id}
+		if out {
+			ipn.TransferType = "debit"
 		}
 		body, _ := json.Marshal(ipn)
 		d := s.deliver(ctx, Delivery{Kind: DeliveryIPN, URL: ipnURL, Name: t.id, Body: body}, "Authorization", "Apikey "+ipnKey)
@@ -497,11 +485,4 @@ func paymentCode(c *company, content string) string {
 		return ""
 	}
 	return strings.ToUpper(re.FindString(content))
-}
-
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

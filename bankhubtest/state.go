@@ -17,20 +17,15 @@ type company struct {
 	createdAt, updatedAt             time.Time
 }
 
-func (c *company) wire(withConfig bool) map[string]any {
-	m := map[string]any{
-		"xid": c.xid, "full_name": c.fullName, "status": c.status, "active": flag(c.status == "Active"),
-		"created_at": wireTime(c.createdAt), "updated_at": wireTime(c.updatedAt),
-	}
+func (c *company) wire(withConfig bool) companyJSON {
+	j := companyJSON{XID: c.xid, FullName: c.fullName, Status: c.status, Active: flag(c.status == "Active"),
+		CreatedAt: wireTime(c.createdAt), UpdatedAt: wireTime(c.updatedAt)}
 	if withConfig {
-		m["configuration"] = map[string]any{
-			"payment_code": c.paymentCode, "payment_code_prefix": c.prefix,
-			"payment_code_suffix_from": c.suffixFrom, "payment_code_suffix_to": c.suffixTo,
-			"payment_code_suffix_character_type": c.suffixType, "data_storage_time": "30",
-			"transaction_amount": c.transactionAmount,
-		}
+		j.Configuration = &configurationJSON{PaymentCode: c.paymentCode, PaymentCodePrefix: c.prefix,
+			PaymentCodeSuffixFrom: c.suffixFrom, PaymentCodeSuffixTo: c.suffixTo,
+			PaymentCodeSuffixCharacterType: c.suffixType, DataStorageTime: "30", TransactionAmount: c.transactionAmount}
 	}
-	return m
+	return j
 }
 
 // notifies reports whether IPNs are sent for the company's transactions.
@@ -61,7 +56,7 @@ type linkSession struct {
 
 type linkEvent struct {
 	xid, name string
-	metadata  map[string]any
+	metadata  eventMetadata
 	createdAt time.Time
 }
 
@@ -72,21 +67,17 @@ type bankAccount struct {
 	lastTransaction, createdAt, updatedAt          time.Time
 }
 
-func (b *bankAccount) wire(detail bool) map[string]any {
-	m := map[string]any{
-		"xid": b.xid, "company_xid": b.companyXID, "brand_name": b.brandName,
-		"account_holder_name": b.holderName, "account_number": b.number, "accumulated": "0",
-		"bank_api_connected": "1", "active": flag(b.active), "last_transaction": wireTime(b.lastTransaction),
-		"created_at": wireTime(b.createdAt), "updated_at": wireTime(b.updatedAt),
-	}
+func (b *bankAccount) wire(detail bool) bankAccountJSON {
+	j := bankAccountJSON{XID: b.xid, CompanyXID: b.companyXID, BrandName: b.brandName,
+		AccountHolderName: b.holderName, AccountNumber: b.number, Accumulated: "0",
+		BankAPIConnected: "1", Active: flag(b.active), LastTransaction: wireTime(b.lastTransaction),
+		CreatedAt: wireTime(b.createdAt), UpdatedAt: wireTime(b.updatedAt)}
 	if detail {
-		m["identification_number"] = b.identification
-		m["phone_number"] = b.phone
-		m["va_list"] = []any{}
+		j.IdentificationNumber, j.PhoneNumber, j.VAList = &b.identification, &b.phone, &[]any{}
 	} else {
-		m["account_type"] = b.accountType
+		j.AccountType = b.accountType
 	}
-	return m
+	return j
 }
 
 type transaction struct {
@@ -97,14 +88,15 @@ type transaction struct {
 	date                                              time.Time
 }
 
-func (t *transaction) wire() map[string]any {
-	return map[string]any{
-		"transaction_id": t.id, "transaction_date": wireTime(t.date), "bank_account_xid": t.bankAccountXID,
-		"company_xid": t.companyXID, "brand_name": t.brandName, "account_number": t.number,
-		"va": "", "va_xid": "", "reference_number": t.reference, "transfer_type": t.transferType,
-		"amount": t.amount, "transaction_content": t.content, "payment_code": t.paymentCode,
-		"webhook_success": map[bool]int{true: 1, false: 0}[t.webhookSuccess],
+func (t *transaction) wire() transactionJSON {
+	j := transactionJSON{TransactionID: t.id, TransactionDate: wireTime(t.date), BankAccountXID: t.bankAccountXID,
+		CompanyXID: t.companyXID, BrandName: t.brandName, AccountNumber: t.number,
+		ReferenceNumber: t.reference, TransferType: t.transferType,
+		Amount: t.amount, TransactionContent: t.content, PaymentCode: t.paymentCode}
+	if t.webhookSuccess {
+		j.WebhookSuccess = 1
 	}
+	return j
 }
 
 type merchantConfig struct {
@@ -113,8 +105,8 @@ type merchantConfig struct {
 	logoURL  string
 }
 
-func (m *merchantConfig) wire() map[string]any {
-	return map[string]any{"transaction_whitelist_remark_keywords": m.keywords, "global_hosted_link_custom_css": m.css, "logo_url": m.logoURL}
+func (m *merchantConfig) wire() merchantConfigJSON {
+	return merchantConfigJSON{Keywords: m.keywords, CSS: m.css, LogoURL: m.logoURL}
 }
 
 type webhookConfig struct {
@@ -123,13 +115,13 @@ type webhookConfig struct {
 	events                []string
 }
 
-func (c *webhookConfig) wire(masked bool) map[string]any {
+func (c *webhookConfig) wire(masked bool) *webhookJSON {
 	secret := c.secret
 	if masked {
 		secret = "***" + secret[max(0, len(secret)-4):]
 	}
-	return map[string]any{"webhook_url": c.url, "auth_type": c.authType, "secret_key": secret,
-		"request_content_type": "application/json", "active": c.active, "allow_events": c.events}
+	return &webhookJSON{WebhookURL: c.url, AuthType: c.authType, SecretKey: secret,
+		RequestContentType: "application/json", Active: c.active, AllowEvents: c.events}
 }
 
 func (c *webhookConfig) wants(event string) bool {

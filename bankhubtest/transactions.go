@@ -46,7 +46,7 @@ func (s *Server) transactionList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	match := []*transaction{}
-	var data []any
+	var data []transactionJSON
 	s.locked(func() {
 		for i := len(s.transactions) - 1; i >= 0; i-- {
 			t := s.transactions[i]
@@ -68,8 +68,8 @@ func (s *Server) transactionList(w http.ResponseWriter, r *http.Request) {
 		}
 		data = wirePage(match, page, perPage, (*transaction).wire)
 	})
-	writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": map[string]any{
-		"page": page, "per_page": perPage, "total": len(match), "total_pages": pageCount(len(match), perPage)}})
+	writeJSON(w, http.StatusOK, listBody[transactionJSON, transactionMeta]{Data: data, Meta: transactionMeta{
+		Page: page, PerPage: perPage, Total: len(match), TotalPages: pageCount(len(match), perPage)}})
 }
 
 func (s *Server) transactionGet(w http.ResponseWriter, r *http.Request) {
@@ -77,7 +77,7 @@ func (s *Server) transactionGet(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	for _, t := range s.transactions {
 		if t.id == r.PathValue("transaction_id") {
-			writeJSON(w, http.StatusOK, map[string]any{"data": t.wire()})
+			writeJSON(w, http.StatusOK, dataBody[transactionJSON]{t.wire()})
 			return
 		}
 	}
@@ -86,7 +86,7 @@ func (s *Server) transactionGet(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) transactionCreate(w http.ResponseWriter, r *http.Request) {
 	if !s.sandbox {
-		writeJSON(w, http.StatusForbidden, map[string]any{"code": 403, "message": "Chức năng chỉ khả dụng trên môi trường sandbox"})
+		writeJSON(w, http.StatusForbidden, codeMessage{403, "Chức năng chỉ khả dụng trên môi trường sandbox"})
 		return
 	}
 	var in struct {
@@ -121,7 +121,7 @@ func (s *Server) transactionCreate(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "Bank account", false)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"code": 201, "message": "Tạo giao dịch thành công", "data": map[string]any{
-		"transaction_id": t.TransactionID, "reference_number": t.ReferenceNumber, "transaction_date": t.TransactionDate.Raw,
-		"amount": int64(t.Amount), "transfer_type": in.TransferType, "accumulated": 0}})
+	writeJSON(w, http.StatusOK, created[simulatedJSON]{Code: 201, Message: "Tạo giao dịch thành công", Data: simulatedJSON{
+		TransactionID: t.TransactionID, ReferenceNumber: t.ReferenceNumber, TransactionDate: t.TransactionDate.Raw,
+		Amount: int64(t.Amount), TransferType: in.TransferType}})
 }

@@ -9,14 +9,14 @@ import (
 	"github.com/bankhub-go/bankhub"
 )
 
-func webhookEnvelope(status int, msg string, data any) map[string]any {
-	return map[string]any{"status": status, "error": "", "messages": map[string]any{"success": []string{msg}, "error": []string{}}, "data": data}
+func webhookEnvelope(status int, msg string, data *webhookJSON) webhookBody {
+	return webhookBody{Status: status, Messages: webhookMessages{Success: []string{msg}, Error: []string{}}, Data: data}
 }
 
 func (s *Server) webhookGet(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var data any
+	var data *webhookJSON
 	if s.webhook != nil {
 		data = s.webhook.wire(true)
 	}
@@ -35,8 +35,8 @@ func (s *Server) webhookSet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fail := func(msg string) {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"status": 400, "error": msg,
-			"messages": map[string]any{"success": []string{}, "error": []string{msg}}, "data": nil})
+		writeJSON(w, http.StatusBadRequest, webhookBody{Status: 400, Error: msg,
+			Messages: webhookMessages{Success: []string{}, Error: []string{msg}}})
 	}
 	u, err := url.Parse(in.WebhookURL)
 	switch {
@@ -63,7 +63,7 @@ func (s *Server) webhookSet(w http.ResponseWriter, r *http.Request) {
 		}
 		cfg.events = append(cfg.events, *in.AllowEvents...)
 	}
-	var out map[string]any
+	var out *webhookJSON
 	s.locked(func() {
 		s.webhook = cfg
 		out = cfg.wire(false)
