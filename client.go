@@ -557,7 +557,7 @@ func decodeResponse(method, path string, resp *http.Response, body []byte, out a
 	if err := json.Unmarshal(trimmed, out); err != nil {
 		return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Excerpt: excerpt(body, secrets()), Err: err}
 	}
-	if v, ok := out.(interface{ check() error }); ok {
+	if v, ok := out.(checker); ok {
 		if err := v.check(); err != nil {
 			return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Excerpt: excerpt(body, secrets()), Err: err}
 		}
@@ -575,6 +575,11 @@ func excerpt(b []byte, secrets []string) string {
 	}
 	return s[:n]
 }
+
+// checker is implemented by the answer types that can tell a 2xx answer
+// without what it must carry (a {"data": …} envelope without data, a token
+// answer without a token); decodeResponse turns that into a DecodeError.
+type checker interface{ check() error }
 
 // errNoData is reported when a {"data": …} answer has no data.
 var errNoData = errors.New(`response has no "data"`)
