@@ -63,14 +63,14 @@ type (
 	plainVirtualAccount VirtualAccount
 )
 
-func (w *bankAccountWire) public() BankAccount {
-	b := BankAccount(w.plainBankAccount)
+func (w *bankAccountWire) public() *BankAccount {
+	b := (*BankAccount)(&w.plainBankAccount)
 	b.BankAPIConnected, b.Active = bool(w.BankAPIConnected), bool(w.Active)
 	return b
 }
 
-func (w *virtualAccountWire) public() VirtualAccount {
-	v := VirtualAccount(w.plainVirtualAccount)
+func (w *virtualAccountWire) public() *VirtualAccount {
+	v := (*VirtualAccount)(&w.plainVirtualAccount)
 	v.Active = bool(w.Active)
 	return v
 }
@@ -138,7 +138,7 @@ func (s *BankAccountService) List(ctx context.Context, params *BankAccountListPa
 	if err != nil {
 		return nil, err
 	}
-	return convertPage[BankAccount](getPage[bankAccountWire](ctx, s.client, bankAccountListEndpoint, r))
+	return getPage[BankAccount, bankAccountWire](ctx, s.client, bankAccountListEndpoint, r)
 }
 
 // All iterates over every bank account matching params, fetching pages

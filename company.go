@@ -58,18 +58,17 @@ type (
 	plainConfiguration CompanyConfiguration
 )
 
-func (w *companyWire) public() Company {
-	c := Company(w.plainCompany)
+func (w *companyWire) public() *Company {
+	c := (*Company)(&w.plainCompany)
 	c.Active = bool(w.Active)
 	if w.Configuration != nil {
-		cfg := w.Configuration.public()
-		c.Configuration = &cfg
+		c.Configuration = w.Configuration.public()
 	}
 	return c
 }
 
-func (w *configurationWire) public() CompanyConfiguration {
-	c := CompanyConfiguration(w.plainConfiguration)
+func (w *configurationWire) public() *CompanyConfiguration {
+	c := (*CompanyConfiguration)(&w.plainConfiguration)
 	c.PaymentCodeSuffixFrom, c.PaymentCodeSuffixTo = int(w.PaymentCodeSuffixFrom), int(w.PaymentCodeSuffixTo)
 	c.DataStorageTime = string(w.DataStorageTime)
 	return c
@@ -303,15 +302,15 @@ type (
 	}
 )
 
-func (w *counterDayWire) public() CounterDay {
-	d := CounterDay(w.plainCounterDay)
+func (w *counterDayWire) public() *CounterDay {
+	d := (*CounterDay)(&w.plainCounterDay)
 	d.CompanyID = string(w.CompanyID)
 	d.Transaction, d.TransactionIn, d.TransactionOut = int(w.Transaction), int(w.TransactionIn), int(w.TransactionOut)
 	return d
 }
 
-func (w *counterTotalsWire) public() CounterTotals {
-	return CounterTotals{Transaction: int(w.Transaction), TransactionIn: int(w.TransactionIn), TransactionOut: int(w.TransactionOut)}
+func (w *counterTotalsWire) public() *CounterTotals {
+	return &CounterTotals{Transaction: int(w.Transaction), TransactionIn: int(w.TransactionIn), TransactionOut: int(w.TransactionOut)}
 }
 
 // UnmarshalJSON reads CompanyID as a string or a number, and the counts as
@@ -342,7 +341,7 @@ func (s *CompanyService) List(ctx context.Context, params *CompanyListParams) (*
 	if err != nil {
 		return nil, err
 	}
-	return convertPage[Company](getPage[companyWire](ctx, s.client, companyListEndpoint, r))
+	return getPage[Company, companyWire](ctx, s.client, companyListEndpoint, r)
 }
 
 // All iterates over every company matching params, page by page from

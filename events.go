@@ -127,8 +127,8 @@ type (
 	plainLinkSessionData LinkSessionData
 )
 
-func (w *linkSessionDataWire) public() LinkSessionData {
-	d := LinkSessionData(w.plainLinkSessionData)
+func (w *linkSessionDataWire) public() *LinkSessionData {
+	d := (*LinkSessionData)(&w.plainLinkSessionData)
 	d.Unlinked = bool(w.Unlinked)
 	return d
 }

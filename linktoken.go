@@ -141,14 +141,14 @@ type (
 	plainLinkSession LinkSession
 )
 
-func (w *linkTokenWire) public() LinkToken {
-	l := LinkToken(w.plainLinkToken)
+func (w *linkTokenWire) public() *LinkToken {
+	l := (*LinkToken)(&w.plainLinkToken)
 	l.IsMobileApp, l.SessionCount = bool(w.IsMobileApp), int(w.SessionCount)
 	return l
 }
 
-func (w *linkSessionWire) public() LinkSession {
-	l := LinkSession(w.plainLinkSession)
+func (w *linkSessionWire) public() *LinkSession {
+	l := (*LinkSession)(&w.plainLinkSession)
 	l.Status = string(w.Status)
 	return l
 }

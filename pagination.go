@@ -85,14 +85,22 @@ func (e *listEnvelope[T]) check() error {
 	return nil
 }
 
-// getPage performs a list call.
-func getPage[T any](ctx context.Context, c *Client, ep *endpoint, r request) (*Page[T], error) {
-	var env listEnvelope[T]
+// getPage performs a list call: the items are decoded into their wire form
+// W and copied into a page of T.
+func getPage[T, W any, PW interface {
+	*W
+	wireForm[T]
+}](ctx context.Context, c *Client, ep *endpoint, r request) (*Page[T], error) {
+	var env listEnvelope[W]
 	r.out = &env
 	if err := c.do(ctx, ep, r); err != nil {
 		return nil, err
 	}
-	return &Page[T]{Data: *env.Data, Meta: env.Meta}, nil
+	page := &Page[T]{Data: make([]T, len(*env.Data)), Meta: env.Meta}
+	for i := range *env.Data {
+		page.Data[i] = *PW(&(*env.Data)[i]).public()
+	}
+	return page, nil
 }
 
 // ErrPagination is matched by the error that ends a walk (All) whose pages

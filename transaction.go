@@ -43,8 +43,8 @@ type (
 	plainTransaction Transaction
 )
 
-func (w *transactionWire) public() Transaction {
-	t := Transaction(w.plainTransaction)
+func (w *transactionWire) public() *Transaction {
+	t := (*Transaction)(&w.plainTransaction)
 	t.WebhookSuccess = bool(w.WebhookSuccess)
 	return t
 }
@@ -204,7 +204,7 @@ func (s *TransactionService) List(ctx context.Context, params *TransactionListPa
 	if err != nil {
 		return nil, err
 	}
-	return convertPage[Transaction](getPage[transactionWire](ctx, s.client, transactionListEndpoint, r))
+	return getPage[Transaction, transactionWire](ctx, s.client, transactionListEndpoint, r)
 }
 
 // All iterates over every transaction matching params, fetching pages

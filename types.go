@@ -353,13 +353,15 @@ func (a *TransactionAmount) UnmarshalJSON(b []byte) error {
 
 // Wire forms. A public struct whose fields the API spells several ways
 // ("1", 1, true; "6", 6) holds plain Go types; its wire form embeds it (as a
-// plain copy, without its methods) and shadows those fields with the
-// lenient types of internal/wire. The client's calls decode into the wire
-// form and convert, so that each item is scanned once; the public type's
-// UnmarshalJSON goes through the same form, for values decoded elsewhere.
+// plain copy of the type, without its methods) and shadows those fields
+// with the lenient types of internal/wire. The client's calls decode into
+// the wire form and convert, so that each item is scanned once; the public
+// type's UnmarshalJSON goes through the same form, for values decoded
+// elsewhere.
 
-// wireForm is the wire form of T.
-type wireForm[T any] interface{ public() T }
+// wireForm is the wire form of T. public stores the shadowing fields into
+// the embedded T and returns it, in place: no copy.
+type wireForm[T any] interface{ public() *T }
 
 // decodeWire decodes data into w, seeded by the caller with dst's current
 // values (absent fields keep them, as with encoding/json), and stores the
@@ -368,7 +370,7 @@ func decodeWire[T any, W wireForm[T]](data []byte, w W, dst *T) error {
 	if err := json.Unmarshal(data, w); err != nil {
 		return err
 	}
-	*dst = w.public()
+	*dst = *w.public()
 	return nil
 }
 
@@ -378,23 +380,7 @@ func convert[T any, W wireForm[T]](w W, err error) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := w.public()
-	return &v, nil
-}
-
-// convertPage is convert for a page.
-func convertPage[T any, W any, PW interface {
-	*W
-	wireForm[T]
-}](p *Page[W], err error) (*Page[T], error) {
-	if err != nil {
-		return nil, err
-	}
-	out := &Page[T]{Data: make([]T, len(p.Data)), Meta: p.Meta}
-	for i := range p.Data {
-		out.Data[i] = PW(&p.Data[i]).public()
-	}
-	return out, nil
+	return w.public(), nil
 }
 
 // truncate shortens s to at most n bytes (on a rune boundary) for messages.

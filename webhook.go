@@ -41,8 +41,8 @@ type (
 	plainWebhookConfig WebhookConfig
 )
 
-func (w *webhookConfigWire) public() WebhookConfig {
-	c := WebhookConfig(w.plainWebhookConfig)
+func (w *webhookConfigWire) public() *WebhookConfig {
+	c := (*WebhookConfig)(&w.plainWebhookConfig)
 	c.Active = bool(w.Active)
 	return c
 }
