@@ -427,3 +427,68 @@ func TestPageMetaShapes(t *testing.T) {
 	var m PageMeta
 	assert.Error(t, json.Unmarshal([]byte(`{"page":"x"}`), &m))
 }
+
+// A list answer must carry "data": absent or null is a DecodeError; an
+// empty array is an empty page.
+func TestListAnswerWithoutData(t *testing.T) {
+	t.Parallel()
+	for body, wantErr := range map[string]bool{
+		`{}`:                   true,
+		`{"meta":{"total":0}}`: true,
+		`{"data":null}`:        true,
+		`{"data":[]}`:          false,
+		`{"data":[],"meta":{"total":0,"per_page":20}}`: false,
+	} {
+		api := setup(t)
+		api.handle("GET /v1/company", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, body) })
+		page, err := api.client.Companies.List(context.Background(), nil)
+		if wantErr {
+			var de *DecodeError
+			require.ErrorAs(t, err, &de, body)
+			assert.ErrorContains(t, err, `response has no "data"`, body)
+			continue
+		}
+		require.NoError(t, err, body)
+		assert.Equal(t, []Company{}, page.Data, body)
+	}
+}
+
+// Pages are decoded into reused slices: a later page never changes the
+// items of an earlier one, nor inherits fields its own items lack.
+func TestPagesDoNotShareItems(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	api.handle("GET /v1/company", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") == "2" {
+			writeJSON(w, 200, `{"data":[{"xid":"c2"}],"meta":{"current_page":2,"page_count":2,"per_page":1,"total":2}}`)
+			return
+		}
+		writeJSON(w, 200, `{"data":[{"xid":"c1","full_name":"One","active":"1","configuration":{"payment_code_prefix":"DH","payment_code_suffix_from":"6"}}],"meta":{"current_page":1,"page_count":2,"per_page":1,"total":2}}`)
+	})
+	ctx := context.Background()
+	first, err := api.client.Companies.List(ctx, &CompanyListParams{Page: 1, PerPage: 1})
+	require.NoError(t, err)
+	second, err := api.client.Companies.List(ctx, &CompanyListParams{Page: 2, PerPage: 1})
+	require.NoError(t, err)
+	assert.Equal(t, []Company{{XID: "c1", FullName: "One", Active: true,
+		Configuration: &CompanyConfiguration{PaymentCodePrefix: "DH", PaymentCodeSuffixFrom: 6}}}, first.Data)
+	assert.Equal(t, []Company{{XID: "c2"}}, second.Data)
+	// And concurrently.
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := api.client.Companies.List(ctx, &CompanyListParams{Page: 1 + i%2, PerPage: 1})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if want := map[int]string{0: "c1", 1: "c2"}[i%2]; len(p.Data) != 1 || p.Data[0].XID != want || (want == "c2") != (p.Data[0].Configuration == nil) {
+				t.Errorf("page %d: %+v", 1+i%2, p.Data)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, "DH", first.Data[0].Configuration.PaymentCodePrefix, "untouched by the later pages")
+}
