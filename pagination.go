@@ -137,7 +137,15 @@ func itemPool[W any]() *sync.Pool {
 	return p.(*sync.Pool)
 }
 
-func getItems[W any]() *[]W { return itemPool[W]().Get().(*[]W) }
+// getItems returns an empty slice with room for a page: never of capacity
+// 0, which is how an answer's "data": [] is told from no "data" at all.
+func getItems[W any]() *[]W {
+	s := itemPool[W]().Get().(*[]W)
+	if cap(*s) == 0 { // left by a "data": []
+		*s = make([]W, 0, pooledItems)
+	}
+	return s
+}
 
 func putItems[W any](s *[]W) {
 	if cap(*s) > maxPooledItems {
