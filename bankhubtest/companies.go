@@ -81,11 +81,9 @@ func (s *Server) companyCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, c := range s.companies {
-		if c.fullName == in.FullName {
-			validationError(w, "full_name", "The full_name has already been taken.")
-			return
-		}
+	if first(s.companies, func(c *company) bool { return c.fullName == in.FullName }) != nil {
+		validationError(w, "full_name", "The full_name has already been taken.")
+		return
 	}
 	now := s.now()
 	c := &company{xid: newXID(), fullName: in.FullName, status: in.Status, paymentCode: "off", suffixFrom: 6, suffixTo: 8,
@@ -181,7 +179,7 @@ func (s *Server) count(keep func(*transaction) bool) (map[string]*counts, []stri
 		if !keep(t) {
 			continue
 		}
-		d := t.date.In(bankhub.VietnamZone()).Format("2006-01-02")
+		d := bankhub.DateOf(t.date).String()
 		dc := days[d]
 		if dc == nil {
 			dc = &counts{}
@@ -210,7 +208,7 @@ func (s *Server) companyCounter(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	days, order := s.count(func(t *transaction) bool {
-		return t.companyXID == c.xid && (date == "" || t.date.In(bankhub.VietnamZone()).Format("2006-01-02") == date)
+		return t.companyXID == c.xid && (date == "" || bankhub.DateOf(t.date).String() == date)
 	})
 	out := counterJSON{Dates: []counterDayJSON{}}
 	for _, d := range order {

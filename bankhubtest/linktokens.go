@@ -146,12 +146,7 @@ func (s *Server) linkTokenRevoke(w http.ResponseWriter, r *http.Request) {
 		found bool
 	)
 	s.locked(func() {
-		var lt *linkToken
-		for _, t := range s.linkTokens {
-			if t.xid == in.LinkTokenXID {
-				lt = t
-			}
-		}
+		lt := first(s.linkTokens, func(t *linkToken) bool { return t.xid == in.LinkTokenXID })
 		if lt == nil || lt.status == "Revoked" {
 			return
 		}

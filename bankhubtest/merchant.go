@@ -116,7 +116,7 @@ func (s *Server) merchantLogo(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) merchantCounter(w http.ResponseWriter, r *http.Request) {
-	today := s.now().In(bankhub.VietnamZone()).Format("2006-01-02")
+	today := bankhub.DateOf(s.now()).String()
 	start, end := r.URL.Query().Get("start_date"), r.URL.Query().Get("end_date")
 	if start == "" {
 		start = today
@@ -144,7 +144,7 @@ func (s *Server) merchantCounter(w http.ResponseWriter, r *http.Request) {
 	var keys []key
 	out := counterJSON{Dates: []counterDayJSON{}}
 	for _, t := range s.transactions {
-		d := t.date.In(bankhub.VietnamZone()).Format("2006-01-02")
+		d := bankhub.DateOf(t.date).String()
 		if d < start || d > end {
 			continue
 		}

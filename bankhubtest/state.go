@@ -132,42 +132,30 @@ func (c *webhookConfig) wants(event string) bool {
 		(event == "BANK_ACCOUNT_INACTIVED" && slices.Contains(c.events, "BANK_ACCOUNT_INACTIVATED"))
 }
 
-func (s *Server) findCompany(xid string) *company {
-	for _, c := range s.companies {
-		if c.xid == xid {
-			return c
-		}
+// first returns the first of items that matches, or nil.
+func first[T any](items []*T, match func(*T) bool) *T {
+	if i := slices.IndexFunc(items, match); i >= 0 {
+		return items[i]
 	}
 	return nil
 }
 
+func (s *Server) findCompany(xid string) *company {
+	return first(s.companies, func(c *company) bool { return c.xid == xid })
+}
+
 func (s *Server) findBankAccount(xid string) *bankAccount {
-	for _, b := range s.bankAccounts {
-		if b.xid == xid {
-			return b
-		}
-	}
-	return nil
+	return first(s.bankAccounts, func(b *bankAccount) bool { return b.xid == xid })
 }
 
 // findLinkTokenAny finds a link token by its value or its xid (the last
 // segment of hosted_link_url), for the simulations. Call with s.mu held.
 func (s *Server) findLinkTokenAny(valueOrXID string) *linkToken {
-	for _, t := range s.linkTokens {
-		if t.value == valueOrXID || t.xid == valueOrXID {
-			return t
-		}
-	}
-	return nil
+	return first(s.linkTokens, func(t *linkToken) bool { return t.value == valueOrXID || t.xid == valueOrXID })
 }
 
 func (s *Server) findLinkToken(value string) *linkToken {
-	for _, t := range s.linkTokens {
-		if t.value == value {
-			return t
-		}
-	}
-	return nil
+	return first(s.linkTokens, func(t *linkToken) bool { return t.value == value })
 }
 
 // paging reads page and per_page (or limit); it answers 400 on bad values.

@@ -50,7 +50,7 @@ func (s *Server) transactionList(w http.ResponseWriter, r *http.Request) {
 	s.locked(func() {
 		for i := len(s.transactions) - 1; i >= 0; i-- {
 			t := s.transactions[i]
-			d := t.date.In(bankhub.VietnamZone()).Format("2006-01-02")
+			d := bankhub.DateOf(t.date).String()
 			switch {
 			case q.Get("company_xid") != "" && t.companyXID != q.Get("company_xid"),
 				q.Get("bank_account_xid") != "" && t.bankAccountXID != q.Get("bank_account_xid"),
@@ -75,11 +75,10 @@ func (s *Server) transactionList(w http.ResponseWriter, r *http.Request) {
 func (s *Server) transactionGet(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, t := range s.transactions {
-		if t.id == r.PathValue("transaction_id") {
-			writeJSON(w, http.StatusOK, dataBody[transactionJSON]{t.wire()})
-			return
-		}
+	id := r.PathValue("transaction_id")
+	if t := first(s.transactions, func(t *transaction) bool { return t.id == id }); t != nil {
+		writeJSON(w, http.StatusOK, dataBody[transactionJSON]{t.wire()})
+		return
 	}
 	notFound(w, "Transaction", false)
 }
