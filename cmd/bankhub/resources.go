@@ -33,6 +33,19 @@ func (a *app) call(fn func(c *bankhub.Client, args []string) error) func(*cobra.
 	}
 }
 
+// writeClient is the client for a write, once a write to production is
+// confirmed (see confirmWrite).
+func (a *app) writeClient(what string) (*bankhub.Client, error) {
+	c, err := a.Client()
+	if err != nil {
+		return nil, err
+	}
+	if err := a.confirmWrite(what); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // --- companies ---
 
 func (a *app) companiesCmd() *cobra.Command {
@@ -149,11 +162,8 @@ func (a *app) companiesCmd() *cobra.Command {
 				}
 				p.TransactionAmount = &amount
 			}
-			c, err := a.Client()
+			c, err := a.writeClient("update company " + args[0])
 			if err != nil {
-				return err
-			}
-			if err := a.confirmWrite("update company " + args[0]); err != nil {
 				return err
 			}
 			if err := c.Companies.Update(a.ctx(), args[0], &p); err != nil {
@@ -474,11 +484,8 @@ func (a *app) merchantConfigCmd() *cobra.Command {
 			if cmd.Flags().Changed("global-hosted-link-custom-css") {
 				p.GlobalHostedLinkCustomCSS = &css
 			}
-			c, err := a.Client()
+			c, err := a.writeClient("update the merchant configuration")
 			if err != nil {
-				return err
-			}
-			if err := a.confirmWrite("update the merchant configuration"); err != nil {
 				return err
 			}
 			m, err := c.MerchantConfig.Update(a.ctx(), &p)
@@ -571,11 +578,8 @@ func (a *app) webhooksCmd() *cobra.Command {
 			if cmd.Flags().Changed("active") {
 				p.Active = &active
 			}
-			c, err := a.Client()
+			c, err := a.writeClient("set the webhook")
 			if err != nil {
-				return err
-			}
-			if err := a.confirmWrite("set the webhook"); err != nil {
 				return err
 			}
 			w, err := c.Webhooks.Set(a.ctx(), &p)
