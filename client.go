@@ -324,16 +324,8 @@ func (ep *endpoint) path(ids ...string) (string, error) {
 	if len(ids) == 0 {
 		return ep.pattern, nil
 	}
-	if len(ids) == 1 { // every path of the API has one id at most: one concatenation
-		i, j := strings.IndexByte(ep.pattern, '{'), strings.IndexByte(ep.pattern, '}')
-		if i >= 0 && j > i && strings.IndexByte(ep.pattern[j:], '{') < 0 {
-			if err := requireID(ep.name, ep.pattern[i+1:j], ids[0]); err != nil {
-				return "", err
-			}
-			return ep.pattern[:i] + url.PathEscape(ids[0]) + ep.pattern[j+1:], nil
-		}
-	}
 	var b strings.Builder
+	b.Grow(len(ep.pattern) + 3*len(ids[0])) // one allocation for the API's paths (one id, escaped)
 	rest := ep.pattern
 	for _, id := range ids {
 		i := strings.IndexByte(rest, '{')
