@@ -198,6 +198,9 @@ func (r *dedupeRunner) bounded(ctx context.Context, local bool, call func(contex
 	return call(cctx)
 }
 
+// claim asks for key under the store timeout. Unlike bounded, it keeps the
+// request's cancellation: nothing is recorded yet, so a caller that went
+// away may simply stop.
 func (r *dedupeRunner) claim(ctx context.Context, local bool, key, owner string, lease time.Duration) (DedupeState, error) {
 	if local {
 		return r.store.Claim(ctx, key, owner, lease)

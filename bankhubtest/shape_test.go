@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -69,7 +68,7 @@ func sameShape(t *testing.T, fixture string, got []byte) {
 	for p, k := range want {
 		h, ok := have[p]
 		switch {
-		case !ok && (strings.HasSuffix(p, "[]") || strings.Contains(p, "[].")) && !slices.ContainsFunc(mapKeys(have), func(q string) bool { return strings.HasPrefix(q, strings.SplitN(p, "[]", 2)[0]+"[]") }):
+		case !ok && emptyArray(have, p):
 			// the fake's array is empty: nothing to compare inside it
 		case !ok:
 			t.Errorf("%s: the fake's answer has no %q (%s)", fixture, p, k)
@@ -95,12 +94,11 @@ func underNull(want map[string]string, p string) bool {
 	return false
 }
 
-func mapKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
+// emptyArray reports whether p lies inside an array that is empty in have.
+func emptyArray(have map[string]string, p string) bool {
+	arr, _, inside := strings.Cut(p, "[]")
+	_, hasItem := have[arr+"[]"]
+	return inside && have[arr] == "array" && !hasItem
 }
 
 // The fake answers in the shapes the docs print, field for field and kind
