@@ -168,13 +168,13 @@ func (e *Event) BankAccount() (*BankAccountData, error) {
 
 func (e *Event) decodeMetadata(family string, v any) error {
 	if !strings.HasPrefix(string(e.Type), family) {
-		return fmt.Errorf("%w: %s is not a %s* event", ErrWrongEventFamily, truncate(string(e.Type), 64), family)
+		return fmt.Errorf("%w: %q is not a %s* event", ErrWrongEventFamily, truncate(string(e.Type), 64), family)
 	}
 	if len(e.Metadata) == 0 || bytes.Equal(e.Metadata, wire.Null) {
 		return nil
 	}
 	if err := json.Unmarshal(e.Metadata, v); err != nil {
-		return fmt.Errorf("%w: %s metadata: %v", ErrInvalidPayload, truncate(string(e.Type), 64), err)
+		return fmt.Errorf("%w: %q metadata: %v", ErrInvalidPayload, truncate(string(e.Type), 64), err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package bankhub
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -182,4 +183,32 @@ func TestVerifyWebhook(t *testing.T) {
 			assert.NotContains(t, err.Error(), "whsec-guess", name)
 		}
 	}
+}
+
+// An event name is written by whoever sends the webhook: in an error string
+// it is quoted, so a control character cannot forge a log line or reach a
+// terminal (found by FuzzParseEvent; the seed is kept in testdata/fuzz).
+func TestEventNameIsEscapedInErrors(t *testing.T) {
+	t.Parallel()
+	forged := "BANK_X\ntime=2026-01-01T00:00:00Z level=INFO msg=forged\x1b]52;c;aGk=\x07\u0085"
+	body, err := json.Marshal(map[string]any{"xid": "x1", "event": forged, "metadata": map[string]int{"bank_account_xid": 5}})
+	require.NoError(t, err)
+	ev, err := ParseEvent(body)
+	require.NoError(t, err)
+	for name, get := range map[string]func() error{
+		"LinkToken":   func() error { _, err := ev.LinkToken(); return err },
+		"LinkSession": func() error { _, err := ev.LinkSession(); return err },
+		"BankAccount": func() error { _, err := ev.BankAccount(); return err },
+	} {
+		err := get()
+		require.ErrorIs(t, err, ErrWrongEventFamily, name)
+		msg := err.Error()
+		assert.False(t, strings.ContainsFunc(msg, needsEscape), "%s: control character in %q", name, msg)
+		assert.Contains(t, msg, `"BANK_X\ntime=`, name)
+	}
+	ev.Type = EventType("BANK_ACCOUNT_\b\n")
+	_, err = ev.BankAccount() // the right family, metadata of the wrong shape
+	require.ErrorIs(t, err, ErrInvalidPayload)
+	assert.False(t, strings.ContainsFunc(err.Error(), needsEscape), "control character in %q", err.Error())
+	assert.Contains(t, err.Error(), `"BANK_ACCOUNT_\b\n" metadata`)
 }
