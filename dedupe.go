@@ -73,6 +73,53 @@ type DedupeStore interface {
 	Release(ctx context.Context, key, owner string) error
 }
 
+// A TxDedupeStore is a DedupeStore whose claim is a database transaction that
+// the function writes in (the sqlinbox module): Complete commits the
+// function's writes and "done" together, so both happen or neither does.
+// The SDK treats such a store differently in three ways:
+//
+//   - a Complete that fails means the commit failed and nothing was written:
+//     the notification counts as failed (the handler answers 500, the
+//     reconciler retries it) and Complete is never retried blindly;
+//   - its claims are not renewed: the database's lock lasts as long as the
+//     transaction, and dies with the process's connection;
+//   - a failed function is reported with Abort, which rolls the transaction
+//     back and may record why, instead of Release.
+//
+// The function finds its claim with ClaimFromContext.
+type TxDedupeStore interface {
+	DedupeStore
+	// Abort rolls back the claim's transaction; the key is free again. cause
+	// is why (the function's error, a panic, a timeout), for the store to
+	// record; never a secret of the SDK's.
+	Abort(ctx context.Context, key, owner string, cause error) error
+}
+
+// claimKey is the context key of the claim a function runs under.
+type claimKey struct{}
+
+// claim is what ClaimFromContext returns.
+type claim struct{ key, owner string }
+
+// ClaimFromContext returns the key and owner of the claim that the function
+// called with ctx runs under. It is set for TxDedupeStore stores only, which
+// use it to hand the function their transaction (sqlinbox's Func).
+func ClaimFromContext(ctx context.Context) (key, owner string, ok bool) {
+	c, ok := ctx.Value(claimKey{}).(*claim)
+	if !ok {
+		return "", "", false
+	}
+	return c.key, c.owner, true
+}
+
+// IPNDedupeKey is the dedupe key of an IPN and of the transaction it
+// notifies ("ipn:" + TransactionID): the IPN handler and the Reconciler use
+// it alike, so a transaction is handled once whichever path it came by.
+func IPNDedupeKey(transactionID string) string { return "ipn:" + transactionID }
+
+// EventDedupeKey is the dedupe key of a webhook event ("event:" + XID).
+func EventDedupeKey(xid string) string { return "event:" + xid }
+
 // Defaults of the dedupe protocol.
 const (
 	// DefaultDedupeLease is how long a claim lasts without renewal; the
@@ -106,6 +153,9 @@ type dedupeRunner struct {
 	lease   time.Duration
 	wait    time.Duration
 	timeout time.Duration
+	// callTimeout, when above zero, is the function's deadline: a function
+	// that overruns it is abandoned and counts as failed (the Reconciler).
+	callTimeout time.Duration
 }
 
 var (
@@ -143,7 +193,7 @@ const localLease = 24 * time.Hour
 // closure so that the hot path allocates nothing of its own.
 func runDeduped[T any](ctx context.Context, r *dedupeRunner, key string, fn func(context.Context, *T) error, v *T) (outcome, error) {
 	if r.store == nil {
-		if err := callSafely(ctx, fn, v); err != nil {
+		if err := invoke(ctx, r, fn, v, nil); err != nil {
 			return outcomeFailed, err
 		}
 		return outcomeHandled, nil
@@ -164,6 +214,9 @@ func runDeduped[T any](ctx context.Context, r *dedupeRunner, key string, fn func
 		case DedupeDone:
 			return outcomeDuplicate, nil
 		case DedupeAcquired:
+			if tx, ok := r.store.(TxDedupeStore); ok {
+				return runInTx(ctx, r, tx, key, owner, fn, v)
+			}
 			return runHeld(ctx, r, local, key, owner, fn, v)
 		case DedupeInProgress:
 		default:
@@ -210,6 +263,20 @@ func (r *dedupeRunner) claim(ctx context.Context, local bool, key, owner string,
 	return r.store.Claim(cctx, key, owner, lease)
 }
 
+// ErrFunctionTimeout is the failure of a function that did not return
+// within the Reconciler's deadline (WithReconcileTimeout).
+var ErrFunctionTimeout = errors.New("bankhub: the function did not return within its deadline")
+
+// invoke runs fn, under r.callTimeout when one is set. A function that
+// overruns it is abandoned: call returns ErrFunctionTimeout at the deadline,
+// and late, if not nil, receives fn's result whenever fn does return.
+func invoke[T any](ctx context.Context, r *dedupeRunner, fn func(context.Context, *T) error, v *T, late func(error)) error {
+	if r.callTimeout <= 0 {
+		return callSafely(ctx, fn, v)
+	}
+	return callWithin(ctx, r.callTimeout, fn, v, late)
+}
+
 // runHeld runs fn on a held key, renewing a shared store's lease until fn
 // returns, then completes or releases the key.
 func runHeld[T any](ctx context.Context, r *dedupeRunner, local bool, key, owner string, fn func(context.Context, *T) error, v *T) (outcome, error) {
@@ -217,16 +284,41 @@ func runHeld[T any](ctx context.Context, r *dedupeRunner, local bool, key, owner
 	if !local {
 		rn = r.renewEvery(context.WithoutCancel(ctx), key, owner)
 	}
-	err := callSafely(ctx, fn, v)
+	// A function abandoned at its deadline may still finish: its outcome is
+	// recorded then, and until then the claim, no longer renewed, lapses on
+	// its own (a store that cannot roll back cannot free it any sooner).
+	late := func(err error) { r.record(ctx, local, key, owner, err) }
+	err := invoke(ctx, r, fn, v, late)
 	if rn != nil {
 		rn.stop()
 	}
-	if err != nil {
-		rerr := r.bounded(ctx, local, func(ctx context.Context) error { return r.store.Release(ctx, key, owner) })
-		if rerr != nil {
-			err = errors.Join(err, fmt.Errorf("releasing the claim (it lapses in %v): %w", r.lease, rerr))
+	if errors.Is(err, ErrFunctionTimeout) {
+		if local { // held for as long as the function runs: from now on, for one lease only
+			r.store.Renew(ctx, key, owner, r.lease)
 		}
 		return outcomeFailed, err
+	}
+	if err != nil {
+		if rerr := r.record(ctx, local, key, owner, err); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return outcomeFailed, err
+	}
+	if cerr := r.record(ctx, local, key, owner, nil); cerr != nil {
+		return outcomeHandled, fmt.Errorf("bankhub: handled, but marking it done failed: %w", cerr)
+	}
+	return outcomeHandled, nil
+}
+
+// record completes the key after a nil from the function, and releases it
+// after an error.
+func (r *dedupeRunner) record(ctx context.Context, local bool, key, owner string, fnErr error) error {
+	if fnErr != nil {
+		rerr := r.bounded(ctx, local, func(ctx context.Context) error { return r.store.Release(ctx, key, owner) })
+		if rerr != nil {
+			return fmt.Errorf("releasing the claim (it lapses in %v): %w", r.lease, rerr)
+		}
+		return nil
 	}
 	// The work is done: try hard to say so, since a key left in progress
 	// becomes free when its lease lapses and would be handled again.
@@ -239,8 +331,23 @@ func runHeld[T any](ctx context.Context, r *dedupeRunner, local bool, key, owner
 			break
 		}
 	}
-	if cerr != nil {
-		return outcomeHandled, fmt.Errorf("bankhub: handled, but marking it done failed: %w", cerr)
+	return cerr
+}
+
+// runInTx runs fn inside a TxDedupeStore's transaction: the claim travels in
+// the context, a nil from fn commits (Complete, once: a failed commit wrote
+// nothing, so the notification failed), anything else rolls back.
+func runInTx[T any](ctx context.Context, r *dedupeRunner, store TxDedupeStore, key, owner string, fn func(context.Context, *T) error, v *T) (outcome, error) {
+	fctx := context.WithValue(ctx, claimKey{}, &claim{key: key, owner: owner})
+	err := invoke(fctx, r, fn, v, nil) // an abandoned function's transaction is rolled back below: its late result is moot
+	if err != nil {
+		if aerr := r.bounded(ctx, false, func(ctx context.Context) error { return store.Abort(ctx, key, owner, err) }); aerr != nil {
+			err = errors.Join(err, fmt.Errorf("rolling back the claim: %w", aerr))
+		}
+		return outcomeFailed, err
+	}
+	if err := r.bounded(ctx, false, func(ctx context.Context) error { return store.Complete(ctx, key, owner) }); err != nil {
+		return outcomeFailed, fmt.Errorf("bankhub: the function's transaction did not commit, nothing was recorded: %w", err)
 	}
 	return outcomeHandled, nil
 }
@@ -286,6 +393,34 @@ func callSafely[T any](ctx context.Context, fn func(context.Context, *T) error, 
 		}
 	}()
 	return fn(ctx, v)
+}
+
+// overrunGrace is how long past its deadline a function is waited for, so
+// that one that honours its context returns its own error.
+const overrunGrace = 100 * time.Millisecond
+
+// callWithin runs fn in a goroutine on a context with the deadline d and
+// waits for it until overrunGrace past that. Then it returns
+// ErrFunctionTimeout and leaves fn running; late then receives fn's result,
+// when fn returns.
+func callWithin[T any](ctx context.Context, d time.Duration, fn func(context.Context, *T) error, v *T, late func(error)) error {
+	cctx, cancel := context.WithTimeout(ctx, d)
+	done := make(chan error, 1)
+	go func() {
+		defer cancel()
+		done <- callSafely(cctx, fn, v)
+	}()
+	t := time.NewTimer(d + overrunGrace)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+	}
+	if late != nil {
+		go func() { late(<-done) }()
+	}
+	return fmt.Errorf("%w (%v)", ErrFunctionTimeout, d)
 }
 
 // MemoryDedupe is an in-process DedupeStore, bounded in size and age: done

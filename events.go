@@ -226,7 +226,7 @@ func VerifyWebhook(h http.Header, secret string) error {
 // a queue.
 func NewWebhookHandler(secret string, fn func(context.Context, *Event) error, opts ...HandlerOption) http.Handler {
 	return newHandler("event", func(h http.Header) error { return VerifyWebhook(h, secret) },
-		ParseEvent, func(e *Event) string { return "event:" + e.XID }, fn, opts)
+		ParseEvent, func(e *Event) string { return EventDedupeKey(e.XID) }, fn, opts)
 }
 
 // NewWebhookTestRequest builds a request like the ones Bank Hub sends, for

@@ -128,6 +128,10 @@ func VerifyIPN(h http.Header, apiKey string) error {
 // after 8 seconds, and a payment must not be cut off halfway through being
 // recorded. Keep fn short all the same.
 //
+// Every transfer on the account is notified, money out included (a refund
+// paid, a fee), and handed to fn: a function that credits orders must check
+// TransferType.Incoming(), or be wrapped in IncomingOnly.
+//
 // SePay redelivers only when it cannot connect: an answer, 500 included, is
 // final. With WithDedupe each transaction reaches fn once however often it
 // is delivered (see DedupeStore for the states); run a Reconciler with the
@@ -135,7 +139,7 @@ func VerifyIPN(h http.Header, apiKey string) error {
 // came.
 func NewIPNHandler(apiKey string, fn func(context.Context, *IPN) error, opts ...HandlerOption) http.Handler {
 	return newHandler("ipn", func(h http.Header) error { return VerifyIPN(h, apiKey) },
-		ParseIPN, func(n *IPN) string { return "ipn:" + n.TransactionID }, fn, opts)
+		ParseIPN, func(n *IPN) string { return IPNDedupeKey(n.TransactionID) }, fn, opts)
 }
 
 // NewIPNTestRequest builds a request like the ones SePay sends, for testing a
@@ -143,4 +147,23 @@ func NewIPNHandler(apiKey string, fn func(context.Context, *IPN) error, opts ...
 // payload is a []byte body or any value to JSON-encode (such as an *IPN).
 func NewIPNTestRequest(target, apiKey string, payload any) (*http.Request, error) {
 	return newTestRequest(target, "Authorization", "Apikey "+apiKey, payload)
+}
+
+// IncomingOnly returns a function that hands fn money in only: an IPN whose
+// TransferType is not incoming (a refund paid, a fee, any transfer out) is
+// acknowledged as handled without calling fn. Give the result to both
+// NewIPNHandler and NewReconciler.
+//
+// The handler and the Reconciler hand over every transfer by default, money
+// out included, because a merchant may book refunds and fees too; a function
+// that credits orders must never see them as payments, so it checks
+// TransferType.Incoming() itself or is wrapped in IncomingOnly. An unknown
+// direction is not incoming.
+func IncomingOnly(fn func(context.Context, *IPN) error) func(context.Context, *IPN) error {
+	return func(ctx context.Context, n *IPN) error {
+		if !n.TransferType.Incoming() {
+			return nil
+		}
+		return fn(ctx, n)
+	}
 }

@@ -29,9 +29,19 @@ import (
 // a pass walks the whole window again, for transactions booked late with an
 // older date.
 //
+// Every transaction is handed over, money out included: a function that
+// credits orders checks TransferType.Incoming() or is wrapped in
+// IncomingOnly (WithReconcileFilter with TransferIn also spares the work).
+//
+// Each call of the function has a deadline (WithReconcileTimeout), and runs
+// on a context that cancelling the pass does not cut: a shutdown waits for
+// the call in flight, a call that hangs fails only its transaction, for this
+// pass, and the pass goes on.
+//
 // With several replicas, give each a ReconcileLock (the redisstore module's
-// NewReconcileLock): one replica reconciles at a time, and when it dies
-// another takes over once the lock's lease lapses.
+// NewReconcileLock): one replica reconciles at a time, and when it dies, or
+// its pass stops making progress, another takes over once the lock's lease
+// lapses.
 type Reconciler struct {
 	client    *Client
 	fn        func(context.Context, *IPN) error
@@ -130,6 +140,27 @@ func WithReconcileLogger(l *slog.Logger) ReconcilerOption {
 	return func(r *Reconciler) { r.logger = l }
 }
 
+// DefaultReconcileTimeout is the Reconciler's deadline for one call of the
+// function: well inside a reconcile lock's lease (redisstore's is 10 s), so
+// that a pass keeps making progress while it holds the lock.
+const DefaultReconcileTimeout = 5 * time.Second
+
+// WithReconcileTimeout sets the deadline of one call of the function
+// (DefaultReconcileTimeout; d <= 0 keeps it). The function's context ends
+// then; a function that has not returned a tenth of a second later is
+// abandoned and counts as
+// failed for this pass, which goes on with the next transaction. With a
+// TxDedupeStore (sqlinbox) its transaction is rolled back at once; with
+// another store its claim is no longer renewed, so it lapses, and if the
+// function does return later its outcome is still recorded.
+func WithReconcileTimeout(d time.Duration) ReconcilerOption {
+	return func(r *Reconciler) {
+		if d > 0 {
+			r.runner.callTimeout = d
+		}
+	}
+}
+
 // WithReconcileLease sets how long the reconciler's claim of a transaction
 // lasts without renewal (DefaultDedupeLease); it is renewed while the
 // function runs.
@@ -147,7 +178,7 @@ func WithReconcileLease(d time.Duration) ReconcilerOption {
 func NewReconciler(client *Client, fn func(context.Context, *IPN) error, opts ...ReconcilerOption) *Reconciler {
 	r := &Reconciler{client: client, fn: fn, window: 24 * time.Hour, interval: time.Minute, fullEvery: time.Hour,
 		perPage: 100, now: time.Now,
-		runner: dedupeRunner{lease: DefaultDedupeLease, timeout: DefaultDedupeTimeout}}
+		runner: dedupeRunner{lease: DefaultDedupeLease, timeout: DefaultDedupeTimeout, callTimeout: DefaultReconcileTimeout}}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(r)
@@ -213,31 +244,32 @@ func (r *Reconciler) Once(ctx context.Context) (ReconcileResult, error) {
 		}
 		if !held {
 			res.Skipped = true
-			r.record(&res)
+			r.record(ctx, &res)
 			return res, nil
 		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var lost *atomic.Bool
+	progress := new(atomic.Int64)
 	if r.lock != nil {
 		var stop func()
-		lost, stop = r.holdLock(ctx)
+		lost, stop = r.holdLock(ctx, progress)
 		defer stop()
 	}
-	err := r.pass(ctx, &res, lost)
+	err := r.pass(ctx, &res, lost, progress)
 	r.stats.Passes++
 	r.addStats(&res)
 	r.logPass(ctx, &res, err)
 	return res, err
 }
 
-func (r *Reconciler) record(res *ReconcileResult) {
+func (r *Reconciler) record(ctx context.Context, res *ReconcileResult) {
 	r.mu.Lock()
 	r.stats.Passes++
 	r.stats.Skipped++
 	r.mu.Unlock()
-	r.logPass(context.Background(), res, nil)
+	r.logPass(ctx, res, nil)
 }
 
 func (r *Reconciler) addStats(res *ReconcileResult) {
@@ -250,14 +282,18 @@ func (r *Reconciler) addStats(res *ReconcileResult) {
 	s.Failed += int64(res.Failed)
 }
 
-// lockRenewal is how often a pass extends the reconcile lock.
+// lockRenewal is how often a pass checks whether to extend the reconcile
+// lock.
 const lockRenewal = time.Second
 
-// holdLock extends the lock every lockRenewal until stop is called; lost
-// turns true when the lock could not be extended. Losing it does not put
-// money at risk (the dedupe store decides who handles what), so the pass
-// only stops at the next transaction.
-func (r *Reconciler) holdLock(ctx context.Context) (lost *atomic.Bool, stop func()) {
+// holdLock extends the lock every lockRenewal for as long as the pass makes
+// progress (progress moves on with every page fetched and every
+// transaction settled or failed), until stop is called. A pass that stalls
+// stops extending it, so the lock lapses and another replica takes over.
+// lost turns true when the lock could not be extended; losing it does not
+// put money at risk (the dedupe store decides who handles what), so the
+// pass only stops at the next transaction.
+func (r *Reconciler) holdLock(ctx context.Context, progress *atomic.Int64) (lost *atomic.Bool, stop func()) {
 	lost = new(atomic.Bool)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -266,6 +302,7 @@ func (r *Reconciler) holdLock(ctx context.Context) (lost *atomic.Bool, stop func
 		defer wg.Done()
 		t := time.NewTicker(lockRenewal)
 		defer t.Stop()
+		seen, stalled := progress.Load(), false
 		for {
 			select {
 			case <-done:
@@ -273,10 +310,24 @@ func (r *Reconciler) holdLock(ctx context.Context) (lost *atomic.Bool, stop func
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if held, err := r.lock.Acquire(ctx); err != nil || !held {
-					lost.Store(true)
-					return
+			}
+			now := progress.Load()
+			if now == seen {
+				if !stalled {
+					r.log(ctx, slog.LevelWarn, "the pass makes no progress: the lock is no longer extended", nil, "")
 				}
+				stalled = true
+				continue
+			}
+			seen, stalled = now, false
+			held, err := r.lock.Acquire(ctx)
+			if err != nil || !held {
+				if err == nil {
+					err = errors.New("held by another replica")
+				}
+				r.log(ctx, slog.LevelWarn, "reconcile lock lost; the pass stops", err, "")
+				lost.Store(true)
+				return
 			}
 		}
 	}()
@@ -284,7 +335,7 @@ func (r *Reconciler) holdLock(ctx context.Context) (lost *atomic.Bool, stop func
 }
 
 // pass walks the window. Call with r.mu held.
-func (r *Reconciler) pass(ctx context.Context, res *ReconcileResult, lost *atomic.Bool) error {
+func (r *Reconciler) pass(ctx context.Context, res *ReconcileResult, lost *atomic.Bool, progress *atomic.Int64) error {
 	now := r.now()
 	cutoff := now.Add(-r.window)
 	res.Full = r.checkpoint == "" || now.Sub(r.lastFull) >= r.fullEvery
@@ -295,6 +346,7 @@ func (r *Reconciler) pass(ctx context.Context, res *ReconcileResult, lost *atomi
 		func(ctx context.Context, page int) (*Page[Transaction], error) {
 			res.Requests++
 			p.Page = page
+			defer progress.Add(1)
 			return r.client.Transactions.List(ctx, &p)
 		})
 
@@ -316,7 +368,12 @@ func (r *Reconciler) pass(ctx context.Context, res *ReconcileResult, lost *atomi
 			return errLockLost
 		}
 		res.Checked++
-		out, err := runDeduped(ctx, &r.runner, "ipn:"+tx.TransactionID, r.fn, tx.IPN())
+		// Like the IPN handler's, the function's context keeps the pass's
+		// values but not its cancellation: a shutdown waits for the call in
+		// flight (bounded by WithReconcileTimeout) instead of cutting its
+		// write in half, then the pass stops.
+		out, err := runDeduped(context.WithoutCancel(ctx), &r.runner, IPNDedupeKey(tx.TransactionID), r.fn, tx.IPN())
+		progress.Add(1)
 		switch out {
 		case outcomeHandled:
 			res.Handled++
@@ -407,7 +464,10 @@ func (r *Reconciler) log(ctx context.Context, level slog.Level, msg string, err 
 	if r.logger == nil || !r.logger.Enabled(ctx, level) {
 		return
 	}
-	attrs := []slog.Attr{slog.String("transaction_id", id)}
+	var attrs []slog.Attr
+	if id != "" {
+		attrs = append(attrs, slog.String("transaction_id", id))
+	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}

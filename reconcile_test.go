@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -352,3 +354,225 @@ func TestTransactionIPN(t *testing.T) {
 }
 
 var _ http.Handler = bankhub.NewIPNHandler("k", nil)
+
+// A function that never returns (a stuck database connection, its context
+// ignored) fails only its own transaction: the pass goes on, and the next
+// pass retries it.
+func TestReconcilerHungFunctionDoesNotStallThePass(t *testing.T) {
+	t.Parallel()
+	m := newMoney(t)
+	m.fake.SetIPN("", "")
+	ids := m.transfer(t, 3)
+	stuck := make(chan struct{})
+	defer close(stuck)
+	var hung atomic.Bool
+	fn := func(ctx context.Context, n *bankhub.IPN) error {
+		if n.TransactionID == ids[1] && hung.CompareAndSwap(false, true) {
+			<-stuck
+			return nil
+		}
+		return m.ledger.credit(ctx, n)
+	}
+	rec := bankhub.NewReconciler(m.client, fn, bankhub.WithReconcileDedupe(m.store), bankhub.WithReconcileTimeout(100*time.Millisecond),
+		bankhub.WithReconcileLease(300*time.Millisecond))
+	res, err := rec.Once(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 3, res.Checked)
+	assert.Equal(t, 2, res.Handled)
+	assert.Equal(t, 1, res.Failed, "the hung call failed this pass")
+	assert.Equal(t, 0, m.ledger.count(ids[1]))
+
+	// Its claim is no longer renewed: once it lapses, the next pass
+	// handles the transaction.
+	require.Eventually(t, func() bool {
+		res, err := rec.Once(context.Background())
+		return err == nil && res.Handled == 1
+	}, 5*time.Second, 50*time.Millisecond)
+	assert.Equal(t, 1, m.ledger.count(ids[1]))
+}
+
+// Cancelling a pass (a deploy's SIGTERM) does not cut the function in the
+// middle of its write: it finishes on a context the pass's cancellation does
+// not reach, its outcome is recorded, and then the pass stops.
+func TestReconcilerShutdownLetsTheFunctionFinish(t *testing.T) {
+	t.Parallel()
+	m := newMoney(t)
+	m.fake.SetIPN("", "")
+	ids := m.transfer(t, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	var sawCancel atomic.Bool
+	fn := func(fctx context.Context, n *bankhub.IPN) error {
+		cancel() // the shutdown arrives mid-write
+		time.Sleep(20 * time.Millisecond)
+		if fctx.Err() != nil {
+			sawCancel.Store(true)
+			return fctx.Err()
+		}
+		return m.ledger.credit(fctx, n)
+	}
+	rec := bankhub.NewReconciler(m.client, fn, bankhub.WithReconcileDedupe(m.store))
+	res, err := rec.Once(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.False(t, sawCancel.Load(), "the function's context was cancelled with the pass")
+	assert.Equal(t, 1, res.Handled, "the call in flight finished; the pass stopped after it")
+	assert.Equal(t, 1, m.ledger.count(ids[2]), "newest first")
+
+	res, err = m.reconciler().Once(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Handled)
+	assert.Equal(t, 1, res.Duplicates)
+	m.ledger.checkExact(t, m.client)
+}
+
+// timedLock is a ReconcileLock that records when it was asked and answers
+// held until lose is set.
+type timedLock struct {
+	mu    sync.Mutex
+	calls []time.Time
+	lose  atomic.Bool
+}
+
+func (l *timedLock) Acquire(context.Context) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls = append(l.calls, time.Now())
+	return !l.lose.Load(), nil
+}
+
+func (l *timedLock) Release(context.Context) error { return nil }
+
+func (l *timedLock) between(from, to time.Time) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, c := range l.calls {
+		if c.After(from) && c.Before(to) {
+			n++
+		}
+	}
+	return n
+}
+
+// The lock is extended only while the pass makes progress: a pass stuck in
+// one call stops extending it, so its lease lapses and another replica can
+// take over.
+func TestReconcilerLockIsHeldOnlyWhileThePassProgresses(t *testing.T) {
+	t.Parallel()
+	m := newMoney(t)
+	m.fake.SetIPN("", "")
+	m.transfer(t, 2)
+	lock := &timedLock{}
+	var stuckFrom, stuckTo time.Time
+	var first atomic.Bool
+	fn := func(ctx context.Context, n *bankhub.IPN) error {
+		if first.CompareAndSwap(false, true) {
+			stuckFrom = time.Now()
+			time.Sleep(3500 * time.Millisecond) // three and a half renewal periods
+			stuckTo = time.Now()
+		}
+		return m.ledger.credit(ctx, n)
+	}
+	rec := bankhub.NewReconciler(m.client, fn, bankhub.WithReconcileDedupe(m.store), bankhub.WithReconcileLock(lock))
+	res, err := rec.Once(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Handled)
+	// The first tick extends the lock for the page fetched before the call;
+	// the ticks after it see no progress.
+	assert.LessOrEqual(t, lock.between(stuckFrom, stuckTo), 1)
+	assert.Equal(t, 0, lock.between(stuckFrom.Add(1500*time.Millisecond), stuckTo), "the lock was extended while the pass was stuck")
+	assert.Equal(t, 1, lock.between(time.Time{}, stuckFrom), "taken once when the pass began")
+	m.ledger.checkExact(t, m.client)
+}
+
+// ctxLog records log lines with a value of the caller's context.
+type ctxLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+type ctxTag struct{}
+
+func (l *ctxLog) Enabled(context.Context, slog.Level) bool { return true }
+func (l *ctxLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *ctxLog) WithGroup(string) slog.Handler            { return l }
+func (l *ctxLog) Handle(ctx context.Context, r slog.Record) error {
+	tag, _ := ctx.Value(ctxTag{}).(string)
+	line := r.Message + " tag=" + tag
+	r.Attrs(func(a slog.Attr) bool { line += " " + a.String(); return true })
+	l.mu.Lock()
+	l.lines = append(l.lines, line)
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *ctxLog) text() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
+// A renewal that finds the lock taken is logged (and the pass stops); a
+// skipped pass is logged with the caller's context.
+func TestReconcilerLogsALostLockAndSkippedPasses(t *testing.T) {
+	t.Parallel()
+	m := newMoney(t)
+	m.fake.SetIPN("", "")
+	m.transfer(t, 3)
+	lock := &timedLock{}
+	logs := &ctxLog{}
+	fn := func(ctx context.Context, n *bankhub.IPN) error {
+		time.Sleep(700 * time.Millisecond)
+		lock.lose.Store(true) // another replica took the lock meanwhile
+		return m.ledger.credit(ctx, n)
+	}
+	rec := bankhub.NewReconciler(m.client, fn, bankhub.WithReconcileDedupe(m.store), bankhub.WithReconcileLock(lock),
+		bankhub.WithReconcileLogger(slog.New(logs)))
+	ctx := context.WithValue(context.Background(), ctxTag{}, "caller")
+	res, err := rec.Once(ctx)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "lock lost")
+	assert.Less(t, res.Handled, 3, "the pass stopped")
+	assert.Contains(t, logs.text(), "bankhub: reconcile: reconcile lock lost; the pass stops tag=caller error=held by another replica")
+
+	res, err = rec.Once(ctx)
+	require.NoError(t, err)
+	assert.True(t, res.Skipped)
+	assert.Contains(t, logs.text(), "bankhub: reconcile pass tag=caller skipped=true")
+}
+
+// A refund is money out: the README's function (IncomingOnly, or its own
+// TransferType.Incoming() check) never credits it, by IPN or by the
+// reconciler.
+func TestRefundIsNeverCredited(t *testing.T) {
+	t.Parallel()
+	m := newMoney(t)
+	paid := map[string]bankhub.VND{}
+	var mu sync.Mutex
+	credit := bankhub.IncomingOnly(func(_ context.Context, n *bankhub.IPN) error {
+		mu.Lock()
+		defer mu.Unlock()
+		paid[n.PaymentCode] += n.Amount
+		return nil
+	})
+	ipn := httptest.NewServer(bankhub.NewIPNHandler(moneyIPNKey, credit, bankhub.WithDedupe(m.store)))
+	defer ipn.Close()
+	m.fake.SetIPN(ipn.URL, moneyIPNKey)
+	_, err := m.fake.SimulateTransfer(context.Background(), bankhubtest.TransferParams{
+		BankAccountXID: m.account, Amount: 500_000, Content: "Thanh toan DH123456"})
+	require.NoError(t, err)
+	m.fake.SetIPN("http://127.0.0.1:1/unreachable", moneyIPNKey) // the refund's IPN is lost: the reconciler sees it
+	_, err = m.fake.SimulateTransfer(context.Background(), bankhubtest.TransferParams{
+		BankAccountXID: m.account, Amount: 500_000, Content: "Hoan tien DH123456", TransferType: bankhub.TransferOut})
+	require.NoError(t, err)
+	m.fake.SetIPN(ipn.URL, moneyIPNKey)
+	_, err = m.fake.SimulateTransfer(context.Background(), bankhubtest.TransferParams{
+		BankAccountXID: m.account, Amount: 20_000, Content: "Hoan tien DH123456 lan 2", TransferType: bankhub.TransferOut})
+	require.NoError(t, err)
+	res, err := bankhub.NewReconciler(m.client, credit, bankhub.WithReconcileDedupe(m.store)).Once(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 3, res.Checked)
+	assert.Equal(t, 1, res.Handled, "the lost refund is settled by the reconciler, not credited")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, map[string]bankhub.VND{"DH123456": 500_000}, paid)
+}
