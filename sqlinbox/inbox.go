@@ -1,0 +1,440 @@
+// Package sqlinbox records which notifications were handled in the
+// merchant's own SQL database, in the same transaction as the merchant's
+// writes: both commit or neither does, so a payment is credited exactly once
+// even when the process dies between its write and "done".
+//
+//	db, _ := sql.Open("pgx", os.Getenv("DATABASE_URL")) // or "sqlite"
+//	inbox, err := sqlinbox.New(ctx, db, sqlinbox.Postgres)
+//	fn := inbox.Func(func(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) error {
+//		if !n.TransferType.Incoming() {
+//			return nil // a refund or a fee is not a payment
+//		}
+//		_, err := tx.ExecContext(ctx, `UPDATE orders SET paid = paid + $1 WHERE code = $2`, n.Amount, n.PaymentCode)
+//		return err // nil: this write and "done" commit together
+//	})
+//	http.Handle("POST /bankhub/ipn", bankhub.NewIPNHandler(apiKey, fn, bankhub.WithDedupe(inbox)))
+//	rec := bankhub.NewReconciler(client, fn, bankhub.WithReconcileDedupe(inbox))
+//
+// # How it works
+//
+// The inbox is a bankhub.TxDedupeStore. Claiming a notification opens a
+// transaction and, in it, upserts the notification's row as done, unless a
+// committed row already says done. The database's row lock (PostgreSQL) or
+// write lock (SQLite) then holds the claim: a concurrent duplicate waits on
+// it and sees the outcome, and a process that dies leaves nothing behind
+// but a transaction the database rolls back. The merchant's function writes
+// in that same transaction (the *sql.Tx that Func hands it); a nil return
+// commits the writes and "done" together. An error, a panic, a failed
+// commit, a claim held past WithMaxHold or a dead process rolls everything
+// back, so the notification is processed again by its next delivery or the
+// reconciler's next pass; the failure is recorded, with its error, for
+// operators (Failed).
+//
+// # Databases
+//
+// PostgreSQL through pgx's database/sql driver (github.com/jackc/pgx/v5/stdlib,
+// driver name "pgx"), and SQLite through modernc.org/sqlite (pure Go, driver
+// name "sqlite"). SQLite has one writer at a time, so the inbox runs one
+// claim at a time per *Inbox and the database file's lock orders processes;
+// open it with a busy timeout (`_pragma=busy_timeout(5000)`) and WAL
+// journaling so that the merchant's other writes wait instead of failing.
+//
+// The table (bankhub_inbox by default, WithTable) is created if missing, by
+// versioned, idempotent migrations recorded in <table>_migrations; New
+// refuses a table of another shape.
+package sqlinbox
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bankhub-go/bankhub"
+)
+
+// Dialect is the SQL database the inbox writes to.
+type Dialect int
+
+// The databases the inbox supports.
+const (
+	// Postgres is PostgreSQL, through github.com/jackc/pgx/v5/stdlib.
+	Postgres Dialect = iota + 1
+	// SQLite is SQLite, through modernc.org/sqlite.
+	SQLite
+)
+
+// String returns "postgres" or "sqlite".
+func (d Dialect) String() string {
+	switch d {
+	case Postgres:
+		return "postgres"
+	case SQLite:
+		return "sqlite"
+	}
+	return "Dialect(" + strconv.Itoa(int(d)) + ")"
+}
+
+// Defaults of the inbox.
+const (
+	// DefaultTable is the inbox's table.
+	DefaultTable = "bankhub_inbox"
+	// DefaultMaxHold is the longest a claim's transaction stays open.
+	DefaultMaxHold = time.Minute
+	// DefaultRetention is how long Prune keeps a done row.
+	DefaultRetention = 7 * 24 * time.Hour
+	// MinRetention is the shortest retention Prune accepts: the
+	// Reconciler's default window (24 hours) and an hour. A done row pruned
+	// inside the reconciler's window would be handed to the function again.
+	MinRetention = 25 * time.Hour
+)
+
+// ErrNoClaim is returned by the function Func makes when it runs without
+// the inbox's claim: the inbox was not given to the handler (WithDedupe) or
+// the Reconciler (WithReconcileDedupe), or the claim's transaction was
+// already rolled back (WithMaxHold). The notification is not marked done.
+var ErrNoClaim = errors.New("sqlinbox: the function runs without the inbox's transaction; give the inbox to bankhub.WithDedupe and bankhub.WithReconcileDedupe")
+
+// Option configures New.
+type Option func(*Inbox)
+
+// WithTable sets the inbox's table (DefaultTable): a plain SQL identifier,
+// letters, digits and underscores. Its migrations are recorded in
+// <name>_migrations.
+func WithTable(name string) Option { return func(in *Inbox) { in.table = name } }
+
+// WithMaxHold sets the longest a claim's transaction stays open
+// (DefaultMaxHold; d <= 0 keeps it): past it the transaction is rolled back
+// whatever the function does, so a function that hangs cannot hold a
+// connection and a lock for ever. Keep it above the function's longest run.
+func WithMaxHold(d time.Duration) Option {
+	return func(in *Inbox) {
+		if d > 0 {
+			in.maxHold = d
+		}
+	}
+}
+
+// WithRetention sets how long Prune keeps a done row (DefaultRetention;
+// d <= 0 keeps it). New refuses less than MinRetention; keep it above the
+// Reconciler's window (WithReconcileWindow) too.
+func WithRetention(d time.Duration) Option {
+	return func(in *Inbox) {
+		if d > 0 {
+			in.retention = d
+		}
+	}
+}
+
+// Inbox is an exactly-once intake of notifications in the merchant's SQL
+// database. It implements bankhub.TxDedupeStore; create it with New and use
+// one per database and table. Its methods are safe for concurrent use.
+type Inbox struct {
+	db        *sql.DB
+	dialect   Dialect
+	table     string
+	maxHold   time.Duration
+	retention time.Duration
+	q         queries
+	writer    chan struct{} // SQLite: one claim at a time
+
+	mu     sync.Mutex
+	claims map[string]*claim // by owner
+}
+
+// claim is one open claim: its transaction, released once.
+type claim struct {
+	key     string
+	tx      *sql.Tx
+	cancel  context.CancelFunc
+	release sync.Once
+}
+
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,47}$`)
+
+// New returns an inbox on db, creating or migrating its table. It fails if
+// the database cannot be reached, or if the table exists with another shape
+// (or was migrated by a newer sqlinbox), and says which.
+func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Inbox, error) {
+	in := &Inbox{db: db, dialect: dialect, table: DefaultTable, maxHold: DefaultMaxHold, retention: DefaultRetention,
+		claims: map[string]*claim{}}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(in)
+		}
+	}
+	switch {
+	case db == nil:
+		return nil, errors.New("sqlinbox: New: nil *sql.DB")
+	case dialect != Postgres && dialect != SQLite:
+		return nil, fmt.Errorf("sqlinbox: New: unknown dialect %v (sqlinbox.Postgres or sqlinbox.SQLite)", dialect)
+	case !identifier.MatchString(in.table):
+		return nil, fmt.Errorf("sqlinbox: New: table name %q is not a plain identifier (letters, digits, underscores, at most 48)", in.table)
+	case in.retention < MinRetention:
+		return nil, fmt.Errorf("sqlinbox: New: retention %v is shorter than %v: done rows would be pruned inside the reconciler's window", in.retention, MinRetention)
+	}
+	if dialect == SQLite {
+		in.writer = make(chan struct{}, 1)
+	}
+	in.q = newQueries(dialect, in.table)
+	if err := db.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("sqlinbox: cannot reach the %v database: %w", dialect, err)
+	}
+	if err := in.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// Func returns fn as the function to give NewIPNHandler and NewReconciler:
+// it runs fn inside the transaction of the inbox's claim, so that what fn
+// writes with tx commits with the notification's "done", or not at all.
+// fn must write through tx only (not through the *sql.DB: such writes
+// commit on their own) and must not commit or roll tx back.
+func (in *Inbox) Func(fn func(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) error) func(context.Context, *bankhub.IPN) error {
+	return func(ctx context.Context, n *bankhub.IPN) error {
+		tx, err := in.txFor(ctx, bankhub.IPNDedupeKey(n.TransactionID))
+		if err != nil {
+			return err
+		}
+		return fn(ctx, tx, n)
+	}
+}
+
+// EventFunc is Func for webhook events (NewWebhookHandler with WithDedupe).
+func (in *Inbox) EventFunc(fn func(ctx context.Context, tx *sql.Tx, e *bankhub.Event) error) func(context.Context, *bankhub.Event) error {
+	return func(ctx context.Context, e *bankhub.Event) error {
+		tx, err := in.txFor(ctx, bankhub.EventDedupeKey(e.XID))
+		if err != nil {
+			return err
+		}
+		return fn(ctx, tx, e)
+	}
+}
+
+// txFor returns the transaction of the claim that ctx carries, if it is
+// this inbox's claim of key.
+func (in *Inbox) txFor(ctx context.Context, key string) (*sql.Tx, error) {
+	k, owner, ok := bankhub.ClaimFromContext(ctx)
+	if !ok || k != key {
+		return nil, ErrNoClaim
+	}
+	in.mu.Lock()
+	c := in.claims[owner]
+	in.mu.Unlock()
+	if c == nil || c.key != key {
+		return nil, ErrNoClaim
+	}
+	return c.tx, nil
+}
+
+// Claim implements bankhub.DedupeStore. It opens the claim's transaction
+// and marks key done in it; the mark becomes visible only if the
+// transaction commits (Complete). A key whose committed row is done is
+// DedupeDone. A key that another transaction holds is waited for, under
+// ctx: DedupeDone if it commits, acquired if it rolls back, and
+// DedupeInProgress if ctx's deadline comes first. lease is not used: the
+// database's lock lasts as long as the transaction (at most WithMaxHold).
+func (in *Inbox) Claim(ctx context.Context, key, owner string, _ time.Duration) (bankhub.DedupeState, error) {
+	if in.writer != nil {
+		select {
+		case in.writer <- struct{}{}:
+		case <-ctx.Done():
+			return waited(ctx)
+		}
+	}
+	txCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), in.maxHold)
+	c := &claim{key: key, cancel: cancel}
+	tx, err := in.db.BeginTx(txCtx, nil)
+	if err != nil {
+		in.free(c)
+		return 0, fmt.Errorf("sqlinbox: claim: %w", err)
+	}
+	c.tx = tx
+	res, err := tx.ExecContext(ctx, in.q.claim, key)
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	if err != nil || n == 0 {
+		tx.Rollback()
+		in.free(c)
+		switch {
+		case err == nil:
+			return bankhub.DedupeDone, nil
+		case ctx.Err() != nil:
+			return waited(ctx) // blocked on another holder's lock
+		}
+		return 0, fmt.Errorf("sqlinbox: claim: %w", err)
+	}
+	in.mu.Lock()
+	in.claims[owner] = c
+	in.mu.Unlock()
+	// Past the longest hold the transaction is rolled back (database/sql
+	// does it when txCtx ends) and the claim forgotten.
+	context.AfterFunc(txCtx, func() { in.forget(owner, c) })
+	return bankhub.DedupeAcquired, nil
+}
+
+// waited is the answer of a claim whose wait for the holder ended with ctx.
+func waited(ctx context.Context) (bankhub.DedupeState, error) {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return bankhub.DedupeInProgress, nil
+	}
+	return 0, ctx.Err()
+}
+
+// Renew implements bankhub.DedupeStore: a claim needs no renewal while its
+// transaction is open. It reports whether it is.
+func (in *Inbox) Renew(_ context.Context, _, owner string, _ time.Duration) (bool, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.claims[owner] != nil, nil
+}
+
+// Complete implements bankhub.DedupeStore: it commits the claim's
+// transaction, the function's writes and "done" together. An error means
+// nothing was written (the commit failed, or the claim was rolled back
+// already): the notification failed, and it is recorded as such.
+func (in *Inbox) Complete(ctx context.Context, key, owner string) error {
+	c := in.take(owner, key)
+	if c == nil {
+		err := fmt.Errorf("sqlinbox: %s: the claim's transaction was already rolled back (held past %v?)", quote(key), in.maxHold)
+		in.recordFailure(ctx, key, err)
+		return err
+	}
+	err := c.tx.Commit()
+	in.free(c)
+	if err != nil {
+		err = fmt.Errorf("sqlinbox: commit: %w", err)
+		in.recordFailure(ctx, key, err)
+	}
+	return err
+}
+
+// Abort implements bankhub.TxDedupeStore: it rolls back the claim's
+// transaction and records cause as the notification's last error.
+func (in *Inbox) Abort(ctx context.Context, key, owner string, cause error) error {
+	if c := in.take(owner, key); c != nil {
+		c.tx.Rollback()
+		in.free(c)
+	}
+	if cause != nil {
+		return in.recordFailure(ctx, key, cause)
+	}
+	return nil
+}
+
+// Release implements bankhub.DedupeStore: it rolls back the claim's
+// transaction. (The SDK calls Abort instead, with the failure's cause.)
+func (in *Inbox) Release(ctx context.Context, key, owner string) error {
+	return in.Abort(ctx, key, owner, nil)
+}
+
+// take removes owner's claim of key from the open claims.
+func (in *Inbox) take(owner, key string) *claim {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	c := in.claims[owner]
+	if c == nil || c.key != key {
+		return nil
+	}
+	delete(in.claims, owner)
+	return c
+}
+
+// forget drops a claim whose transaction ended on its own (WithMaxHold).
+func (in *Inbox) forget(owner string, c *claim) {
+	in.mu.Lock()
+	if in.claims[owner] == c {
+		delete(in.claims, owner)
+	}
+	in.mu.Unlock()
+	in.free(c)
+}
+
+// free ends a claim's context and lets the next SQLite claim in, once.
+func (in *Inbox) free(c *claim) {
+	c.release.Do(func() {
+		c.cancel()
+		if in.writer != nil {
+			<-in.writer
+		}
+	})
+}
+
+// maxErrorText bounds the last error kept per row.
+const maxErrorText = 500
+
+// recordFailure notes a failed attempt of key, unless a committed attempt
+// made it done meanwhile. It is a record for operators: if it fails, the
+// notification is processed again all the same.
+func (in *Inbox) recordFailure(ctx context.Context, key string, cause error) error {
+	if in.writer != nil {
+		select {
+		case in.writer <- struct{}{}:
+			defer func() { <-in.writer }()
+		case <-ctx.Done():
+			return fmt.Errorf("sqlinbox: recording a failure: %w", ctx.Err())
+		}
+	}
+	if _, err := in.db.ExecContext(ctx, in.q.fail, key, truncate(cause.Error(), maxErrorText)); err != nil {
+		return fmt.Errorf("sqlinbox: recording a failure: %w", err)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// quote writes a key for an error string: keys come from notifications,
+// which strangers can send.
+func quote(s string) string { return strconv.Quote(truncate(s, 100)) }
+
+// queries holds the inbox's SQL, written for its dialect and table.
+type queries struct {
+	claim, fail, failed, lookup, prune string
+}
+
+func newQueries(d Dialect, table string) queries {
+	now := "now()"
+	if d == SQLite {
+		now = "CAST(unixepoch('subsec') * 1000 AS INTEGER)"
+	}
+	q := queries{
+		claim: `INSERT INTO ` + table + ` (key, state, attempts, last_error, created_at, updated_at)
+VALUES ($1, 'done', 1, '', ` + now + `, ` + now + `)
+ON CONFLICT (key) DO UPDATE SET state = 'done', attempts = ` + table + `.attempts + 1, last_error = '', updated_at = ` + now + `
+WHERE ` + table + `.state <> 'done'`,
+		fail: `INSERT INTO ` + table + ` (key, state, attempts, last_error, created_at, updated_at)
+VALUES ($1, 'failed', 1, $2, ` + now + `, ` + now + `)
+ON CONFLICT (key) DO UPDATE SET state = 'failed', attempts = ` + table + `.attempts + 1, last_error = $2, updated_at = ` + now + `
+WHERE ` + table + `.state <> 'done'`,
+		failed: `SELECT key, state, attempts, last_error, created_at, updated_at FROM ` + table + `
+WHERE state = 'failed' ORDER BY updated_at DESC, key LIMIT $1`,
+		lookup: `SELECT key, state, attempts, last_error, created_at, updated_at FROM ` + table + ` WHERE key = $1`,
+		prune:  `DELETE FROM ` + table + ` WHERE state = 'done' AND updated_at < $1`,
+	}
+	if d == SQLite {
+		for _, s := range []*string{&q.claim, &q.fail, &q.failed, &q.lookup, &q.prune} {
+			*s = sqliteParams.Replace(*s)
+		}
+	}
+	return q
+}
+
+// sqliteParams writes $N as ?N, SQLite's numbered parameter.
+var sqliteParams = strings.NewReplacer("$1", "?1", "$2", "?2")

@@ -1,0 +1,483 @@
+package sqlinbox_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bankhub-go/bankhub"
+	"github.com/bankhub-go/bankhub/bankhubtest"
+	"github.com/bankhub-go/bankhub/sqlinbox"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const ipnKey = "sqlinbox-test-ipn-key"
+
+// shop is a merchant's database with orders and a ledger, and the one
+// function that credits them: not idempotent (the ledger has no unique key),
+// so that anything handed over twice shows.
+type shop struct {
+	t      testing.TB
+	d      sqlinbox.Dialect
+	db     *sql.DB
+	inbox  *sqlinbox.Inbox
+	orders string
+	ledger string
+	calls  atomic.Int32
+	// failAfterWrite makes the function fail after its writes.
+	failAfterWrite atomic.Bool
+	// block, if set, is waited on after the writes.
+	block chan struct{}
+}
+
+func newShop(t testing.TB, dc dbCase, opts ...sqlinbox.Option) *shop {
+	t.Helper()
+	s := &shop{t: t, d: dc.dialect, db: dc.open(t), orders: uniqueName("orders"), ledger: uniqueName("ledger")}
+	ctx := withTimeout(t)
+	opts = append([]sqlinbox.Option{sqlinbox.WithTable(uniqueName("inbox"))}, opts...)
+	var err error
+	s.inbox, err = sqlinbox.New(ctx, s.db, dc.dialect, opts...)
+	require.NoError(t, err)
+	for _, q := range []string{
+		`CREATE TABLE ` + s.orders + ` (code TEXT PRIMARY KEY, paid BIGINT NOT NULL DEFAULT 0)`,
+		`CREATE TABLE ` + s.ledger + ` (transaction_id TEXT NOT NULL, code TEXT NOT NULL, amount BIGINT NOT NULL)`,
+		`INSERT INTO ` + s.orders + ` (code) VALUES ('DH100001'), ('DH100002')`,
+	} {
+		_, err := s.db.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	return s
+}
+
+// credit is the merchant's function: money in only, an UPDATE and a ledger
+// row in the inbox's transaction.
+func (s *shop) credit(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) error {
+	s.calls.Add(1)
+	if !n.TransferType.Incoming() {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, rebind(s.d, `UPDATE `+s.orders+` SET paid = paid + $1 WHERE code = $2`), int64(n.Amount), n.PaymentCode); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, rebind(s.d, `INSERT INTO `+s.ledger+` (transaction_id, code, amount) VALUES ($1, $2, $3)`),
+		n.TransactionID, n.PaymentCode, int64(n.Amount)); err != nil {
+		return err
+	}
+	if s.block != nil {
+		<-s.block
+	}
+	if s.failAfterWrite.Load() {
+		return errors.New("order service unavailable")
+	}
+	return nil
+}
+
+func (s *shop) handler(opts ...bankhub.HandlerOption) http.Handler {
+	return bankhub.NewIPNHandler(ipnKey, s.inbox.Func(s.credit), append([]bankhub.HandlerOption{bankhub.WithDedupe(s.inbox)}, opts...)...)
+}
+
+func (s *shop) paid(code string) int64 {
+	s.t.Helper()
+	var v int64
+	require.NoError(s.t, s.db.QueryRow(rebind(s.d, `SELECT paid FROM `+s.orders+` WHERE code = $1`), code).Scan(&v))
+	return v
+}
+
+func (s *shop) ledgerRows(id string) int {
+	s.t.Helper()
+	var v int
+	require.NoError(s.t, s.db.QueryRow(rebind(s.d, `SELECT COUNT(*) FROM `+s.ledger+` WHERE transaction_id = $1`), id).Scan(&v))
+	return v
+}
+
+func payment(id, code string, amount bankhub.VND) *bankhub.IPN {
+	return &bankhub.IPN{Gateway: "MBBank", AccountNumber: "0123456789", TransactionID: id, PaymentCode: code,
+		Content: "Thanh toan " + code, TransferType: bankhub.TransferCredit, Amount: amount}
+}
+
+func deliver(t testing.TB, h http.Handler, n *bankhub.IPN) int {
+	t.Helper()
+	req, err := bankhub.NewIPNTestRequest("/ipn", ipnKey, n)
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code
+}
+
+func forEachDB(t *testing.T, test func(t *testing.T, dc dbCase)) {
+	for _, dc := range dialects {
+		t.Run(dc.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, dc)
+		})
+	}
+}
+
+func TestCreditAndDoneCommitTogether(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dc dbCase) {
+		s := newShop(t, dc)
+		h := s.handler()
+		n := payment("tx-1", "DH100001", 500_000)
+		assert.Equal(t, 200, deliver(t, h, n))
+		assert.Equal(t, 200, deliver(t, h, n), "a redelivery is acknowledged")
+		assert.Equal(t, int32(1), s.calls.Load(), "the function ran once")
+		assert.Equal(t, int64(500_000), s.paid("DH100001"))
+		assert.Equal(t, 1, s.ledgerRows("tx-1"))
+
+		rec, err := s.inbox.Lookup(withTimeout(t), bankhub.IPNDedupeKey("tx-1"))
+		require.NoError(t, err)
+		assert.Equal(t, "ipn:tx-1", rec.Key)
+		assert.Equal(t, sqlinbox.StateDone, rec.State)
+		assert.Equal(t, 1, rec.Attempts)
+		assert.Equal(t, "", rec.LastError)
+		assert.WithinDuration(t, time.Now(), rec.CreatedAt, time.Minute)
+		assert.False(t, rec.UpdatedAt.Before(rec.CreatedAt))
+
+		_, err = s.inbox.Lookup(withTimeout(t), "ipn:never")
+		assert.ErrorIs(t, err, sqlinbox.ErrNotFound)
+	})
+}
+
+// A failed function rolls its own writes back with the claim; the failure
+// is recorded for operators, and the next delivery is processed.
+func TestFailedFunctionWritesNothingAndIsListed(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dc dbCase) {
+		s := newShop(t, dc)
+		h := s.handler()
+		n := payment("tx-2", "DH100002", 200_000)
+		s.failAfterWrite.Store(true)
+		assert.Equal(t, 500, deliver(t, h, n))
+		assert.Equal(t, int64(0), s.paid("DH100002"), "the write was rolled back")
+		assert.Equal(t, 0, s.ledgerRows("tx-2"))
+
+		failed, err := s.inbox.Failed(withTimeout(t), 0)
+		require.NoError(t, err)
+		require.Len(t, failed, 1)
+		assert.Equal(t, "ipn:tx-2", failed[0].Key)
+		assert.Equal(t, sqlinbox.StateFailed, failed[0].State)
+		assert.Equal(t, 1, failed[0].Attempts)
+		assert.Equal(t, "order service unavailable", failed[0].LastError)
+
+		s.failAfterWrite.Store(false)
+		assert.Equal(t, 200, deliver(t, h, n))
+		assert.Equal(t, int64(200_000), s.paid("DH100002"))
+		assert.Equal(t, 1, s.ledgerRows("tx-2"))
+		failed, err = s.inbox.Failed(withTimeout(t), 0)
+		require.NoError(t, err)
+		assert.Empty(t, failed)
+		rec, err := s.inbox.Lookup(withTimeout(t), "ipn:tx-2")
+		require.NoError(t, err)
+		assert.Equal(t, 2, rec.Attempts)
+		assert.Equal(t, sqlinbox.StateDone, rec.State)
+	})
+}
+
+// A commit that fails (here a deferred constraint checked at commit) wrote
+// nothing, so the notification failed: 500, not 200.
+func TestFailedCommitIsAFailedNotification(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dc dbCase) {
+		s := newShop(t, dc)
+		ctx := withTimeout(t)
+		shipments := uniqueName("shipments")
+		ddl := `CREATE TABLE ` + shipments + ` (code TEXT REFERENCES ` + s.orders + ` (code) DEFERRABLE INITIALLY DEFERRED)`
+		_, err := s.db.ExecContext(ctx, ddl)
+		require.NoError(t, err)
+		fn := s.inbox.Func(func(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) error {
+			if err := s.credit(ctx, tx, n); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, rebind(s.d, `INSERT INTO `+shipments+` (code) VALUES ($1)`), "NO-SUCH-ORDER")
+			return err // fine until the commit checks it
+		})
+		h := bankhub.NewIPNHandler(ipnKey, fn, bankhub.WithDedupe(s.inbox))
+		assert.Equal(t, 500, deliver(t, h, payment("tx-3", "DH100001", 10_000)))
+		assert.Equal(t, int64(0), s.paid("DH100001"))
+		failed, err := s.inbox.Failed(ctx, 0)
+		require.NoError(t, err)
+		require.Len(t, failed, 1)
+		assert.Contains(t, failed[0].LastError, "commit")
+	})
+}
+
+// The function made by Func refuses to run without the inbox's claim: an
+// error (500), never a silent 200.
+func TestFuncRefusesToRunWithoutTheInbox(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dc dbCase) {
+		s := newShop(t, dc)
+		for name, h := range map[string]http.Handler{
+			"no dedupe":     bankhub.NewIPNHandler(ipnKey, s.inbox.Func(s.credit)),
+			"another store": bankhub.NewIPNHandler(ipnKey, s.inbox.Func(s.credit), bankhub.WithDedupe(bankhub.NewMemoryDedupe(0, 0))),
+		} {
+			assert.Equal(t, 500, deliver(t, h, payment("tx-4", "DH100001", 1)), name)
+		}
+		assert.Equal(t, int32(0), s.calls.Load())
+		err := s.inbox.Func(s.credit)(context.Background(), payment("tx-4", "DH100001", 1))
+		assert.ErrorIs(t, err, sqlinbox.ErrNoClaim)
+
+		other := newShop(t, dc)
+		h := bankhub.NewIPNHandler(ipnKey, s.inbox.Func(s.credit), bankhub.WithDedupe(other.inbox))
+		assert.Equal(t, 500, deliver(t, h, payment("tx-4", "DH100001", 1)), "another inbox's claim")
+		assert.Equal(t, int32(0), s.calls.Load())
+	})
+}
+
+// A database that is down when a notification arrives: non-2xx, the
+// function not called, nothing marked done.
+func TestDatabaseDownAnswersNon2xx(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dc dbCase) {
+		s := newShop(t, dc)
+		h := s.handler()
+		require.NoError(t, s.db.Close())
+		code := deliver(t, h, payment("tx-5", "DH100001", 1))
+		assert.GreaterOrEqual(t, code, 500)
+		assert.Equal(t, int32(0), s.calls.Load())
+	})
+}
+
+// Concurrent deliveries of one notification run the function once; the
+// others wait for the outcome and are answered 200 once it committed.
+func TestConcurrentDuplicatesRunOnce(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dc dbCase) {
+		s := newShop(t, dc)
+		s.block = make(chan struct{})
+		h := s.handler()
+		n := payment("tx-6", "DH100001", 70_000)
+		codes := make(chan int, 8)
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() { codes <- deliver(t, h, n) })
+		}
+		require.Eventually(t, func() bool { return s.calls.Load() == 1 }, 10*time.Second, 5*time.Millisecond)
+		time.Sleep(200 * time.Millisecond) // the others are waiting on the claim now
+		close(s.block)
+		wg.Wait()
+		close(codes)
+		for c := range codes {
+			assert.Equal(t, 200, c)
+		}
+		assert.Equal(t, int32(1), s.calls.Load())
+		assert.Equal(t, int64(70_000), s.paid("DH100001"))
+		assert.Equal(t, 1, s.ledgerRows("tx-6"))
+	})
+}
+
+// A claim held past WithMaxHold is rolled back whatever the function does:
+// the function's late nil commits nothing, and the next delivery is
+// processed.
+func TestClaimHeldTooLongIsRolledBack(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dc dbCase) {
+		s := newShop(t, dc, sqlinbox.WithMaxHold(300*time.Millisecond))
+		s.block = make(chan struct{})
+		go func() { time.Sleep(time.Second); close(s.block) }()
+		h := s.handler()
+		n := payment("tx-7", "DH100002", 30_000)
+		assert.Equal(t, 500, deliver(t, h, n))
+		assert.Equal(t, int64(0), s.paid("DH100002"))
+		s.block = nil
+		assert.Equal(t, 200, deliver(t, h, n))
+		assert.Equal(t, int64(30_000), s.paid("DH100002"))
+		assert.Equal(t, 1, s.ledgerRows("tx-7"))
+	})
+}
+
+// Webhook events go through the inbox the same way.
+func TestEventsGoThroughTheInbox(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dc dbCase) {
+		s := newShop(t, dc)
+		var linked atomic.Int32
+		fn := s.inbox.EventFunc(func(ctx context.Context, tx *sql.Tx, e *bankhub.Event) error {
+			linked.Add(1)
+			_, err := tx.ExecContext(ctx, rebind(s.d, `INSERT INTO `+s.ledger+` (transaction_id, code, amount) VALUES ($1, 'event', 0)`), e.XID)
+			return err
+		})
+		h := bankhub.NewWebhookHandler("whsec", fn, bankhub.WithDedupe(s.inbox))
+		body := `{"timestamp":1768443805,"xid":"ev-1","version":"2.0","event":"BANK_ACCOUNT_LINKED","metadata":{}}`
+		for range 2 {
+			req, err := bankhub.NewWebhookTestRequest("/events", "whsec", body)
+			require.NoError(t, err)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			assert.Equal(t, 200, rec.Code)
+		}
+		assert.Equal(t, int32(1), linked.Load())
+		assert.Equal(t, 1, s.ledgerRows("ev-1"))
+		rec, err := s.inbox.Lookup(withTimeout(t), bankhub.EventDedupeKey("ev-1"))
+		require.NoError(t, err)
+		assert.Equal(t, sqlinbox.StateDone, rec.State)
+	})
+}
+
+// The Reconciler with the inbox: a function that hangs past its deadline
+// has its transaction rolled back, the pass goes on, and the next pass
+// credits the transaction once.
+func TestReconcilerWithInbox(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dc dbCase) {
+		s := newShop(t, dc)
+		fake := bankhubtest.NewServer()
+		t.Cleanup(fake.Close)
+		company := fake.AddCompany(bankhubtest.CompanyParams{FullName: "Cửa hàng Minh An"})
+		account, err := fake.AddBankAccount(company, bankhubtest.LinkParams{})
+		require.NoError(t, err)
+		ctx := withTimeout(t)
+		var ids []string
+		for i, code := range []string{"DH100001", "DH100002", "DH100001"} {
+			tx, err := fake.SimulateTransfer(ctx, bankhubtest.TransferParams{BankAccountXID: account,
+				Amount: bankhub.VND(1000 * (i + 1)), Content: "Thanh toan " + code})
+			require.NoError(t, err)
+			ids = append(ids, tx.TransactionID)
+		}
+		_, err = fake.SimulateTransfer(ctx, bankhubtest.TransferParams{BankAccountXID: account, Amount: 5000,
+			Content: "Hoan tien DH100001", TransferType: bankhub.TransferOut})
+		require.NoError(t, err)
+
+		stuck := make(chan struct{})
+		defer close(stuck)
+		var hung atomic.Bool
+		fn := s.inbox.Func(func(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) error {
+			if err := s.credit(ctx, tx, n); err != nil {
+				return err
+			}
+			if n.TransactionID == ids[1] && hung.CompareAndSwap(false, true) {
+				<-stuck // after its writes, ignoring its context
+			}
+			return nil
+		})
+		rec := bankhub.NewReconciler(fake.Client(), fn, bankhub.WithReconcileDedupe(s.inbox),
+			bankhub.WithReconcileTimeout(300*time.Millisecond))
+		res, err := rec.Once(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 4, res.Checked)
+		assert.Equal(t, 3, res.Handled, "the refund is settled without a credit")
+		assert.Equal(t, 1, res.Failed)
+		assert.Equal(t, int64(1000+3000), s.paid("DH100001"))
+		assert.Equal(t, int64(0), s.paid("DH100002"), "the hung call's write was rolled back")
+
+		res, err = rec.Once(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, res.Handled)
+		assert.Equal(t, 2, res.Duplicates, "the pass stops at the oldest transaction settled before")
+		assert.Equal(t, int64(2000), s.paid("DH100002"))
+		for _, id := range ids {
+			assert.Equal(t, 1, s.ledgerRows(id), id)
+		}
+	})
+}
+
+func TestNewChecksItsInputAndTheDatabase(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dc dbCase) {
+		ctx := withTimeout(t)
+		db := dc.open(t)
+		table := uniqueName("inbox")
+		in1, err := sqlinbox.New(ctx, db, dc.dialect, sqlinbox.WithTable(table))
+		require.NoError(t, err)
+		require.NotNil(t, in1)
+		_, err = sqlinbox.New(ctx, db, dc.dialect, sqlinbox.WithTable(table))
+		require.NoError(t, err, "idempotent")
+		var versions int
+		require.NoError(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+`_migrations`).Scan(&versions))
+		assert.Equal(t, 1, versions, "each migration recorded once")
+
+		// Replicas starting together migrate once.
+		table2 := uniqueName("inbox")
+		var wg sync.WaitGroup
+		errs := make(chan error, 4)
+		for range 4 {
+			wg.Go(func() {
+				_, err := sqlinbox.New(ctx, db, dc.dialect, sqlinbox.WithTable(table2))
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			assert.NoError(t, err)
+		}
+
+		other := uniqueName("orders")
+		_, err = db.ExecContext(ctx, `CREATE TABLE `+other+` (id INTEGER PRIMARY KEY, total BIGINT)`)
+		require.NoError(t, err)
+		_, err = sqlinbox.New(ctx, db, dc.dialect, sqlinbox.WithTable(other))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "table "+other+" exists but does not have the inbox's columns")
+
+		_, err = db.ExecContext(ctx, `INSERT INTO `+table+`_migrations (version) VALUES (99)`)
+		require.NoError(t, err)
+		_, err = sqlinbox.New(ctx, db, dc.dialect, sqlinbox.WithTable(table))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "schema version 99, newer than this sqlinbox knows (1)")
+
+		for name, opts := range map[string][]sqlinbox.Option{
+			"not a plain identifier":                 {sqlinbox.WithTable("orders; DROP TABLE orders")},
+			"shorter than 25h0m0s":                   {sqlinbox.WithRetention(time.Hour)},
+			"table name \"public.inbox\" is not a pl": {sqlinbox.WithTable("public.inbox")},
+		} {
+			_, err := sqlinbox.New(ctx, db, dc.dialect, opts...)
+			require.Error(t, err, name)
+			assert.Contains(t, err.Error(), name)
+		}
+		_, err = sqlinbox.New(ctx, db, sqlinbox.Dialect(7))
+		assert.ErrorContains(t, err, "unknown dialect Dialect(7)")
+		_, err = sqlinbox.New(ctx, nil, dc.dialect)
+		assert.ErrorContains(t, err, "nil *sql.DB")
+	})
+}
+
+func TestNewOnAnUnreachableDatabase(t *testing.T) {
+	t.Parallel()
+	db, err := sql.Open("pgx", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = sqlinbox.New(context.Background(), db, sqlinbox.Postgres)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "sqlinbox: cannot reach the postgres database")
+
+	sq, err := sql.Open("sqlite", "file:"+t.TempDir()+"/missing-dir/x.db?mode=ro")
+	require.NoError(t, err)
+	defer sq.Close()
+	_, err = sqlinbox.New(context.Background(), sq, sqlinbox.SQLite)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "sqlinbox: cannot reach the sqlite database")
+}
+
+// Prune deletes done rows past the retention, never a failed one nor one
+// inside it.
+func TestPrune(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dc dbCase) {
+		table := uniqueName("inbox")
+		s := newShop(t, dc, sqlinbox.WithTable(table), sqlinbox.WithRetention(48*time.Hour))
+		h := s.handler()
+		for i := range 4 {
+			assert.Equal(t, 200, deliver(t, h, payment(fmt.Sprintf("p-%d", i), "DH100001", 1)))
+		}
+		s.failAfterWrite.Store(true)
+		assert.Equal(t, 500, deliver(t, h, payment("p-failed", "DH100001", 1)))
+		ctx := withTimeout(t)
+		age := func(key string, d time.Duration) {
+			var arg any = time.Now().Add(-d)
+			if dc.dialect == sqlinbox.SQLite {
+				arg = time.Now().Add(-d).UnixMilli()
+			}
+			_, err := s.db.ExecContext(ctx, rebind(dc.dialect, `UPDATE `+table+` SET updated_at = $1 WHERE key = $2`), arg, key)
+			require.NoError(t, err)
+		}
+		age("ipn:p-0", 72*time.Hour)
+		age("ipn:p-1", 49*time.Hour)
+		age("ipn:p-2", 47*time.Hour)
+		age("ipn:p-failed", 100*time.Hour)
+		n, err := s.inbox.Prune(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), n)
+		for key, want := range map[string]bool{"ipn:p-0": false, "ipn:p-1": false, "ipn:p-2": true, "ipn:p-3": true, "ipn:p-failed": true} {
+			_, err := s.inbox.Lookup(ctx, key)
+			assert.Equal(t, want, err == nil, key)
+		}
+	})
+}
