@@ -50,10 +50,10 @@ import (
 // figures are appended to.
 
 const (
-	chaosIPNKey   = "chaos-ipn-key"
-	chaosFailRate = 0.2
+	chaosIPNKey    = "chaos-ipn-key"
+	chaosFailRate  = 0.2
 	chaosHangEvery = 40 // the hanging replica's 3rd call hangs, then one in 40
-	chaosOrders   = 50
+	chaosOrders    = 50
 )
 
 // chaosReplica is one merchant process: an IPN endpoint and a reconciler

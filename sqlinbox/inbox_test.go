@@ -415,8 +415,8 @@ func TestNewChecksItsInputAndTheDatabase(t *testing.T) {
 		assert.Contains(t, err.Error(), "schema version 99, newer than this sqlinbox knows (1)")
 
 		for name, opts := range map[string][]sqlinbox.Option{
-			"not a plain identifier":                 {sqlinbox.WithTable("orders; DROP TABLE orders")},
-			"shorter than 25h0m0s":                   {sqlinbox.WithRetention(time.Hour)},
+			"not a plain identifier":                  {sqlinbox.WithTable("orders; DROP TABLE orders")},
+			"shorter than 25h0m0s":                    {sqlinbox.WithRetention(time.Hour)},
 			"table name \"public.inbox\" is not a pl": {sqlinbox.WithTable("public.inbox")},
 		} {
 			_, err := sqlinbox.New(ctx, db, dc.dialect, opts...)
