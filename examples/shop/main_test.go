@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/bankhub-go/bankhub"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDemoLedgerEqualsTheBanks(t *testing.T) {
+	dbs := map[string]string{"sqlite": ""}
+	if url := os.Getenv("POSTGRES_URL"); url != "" {
+		dbs["postgres"] = url
+	}
+	for name, url := range dbs {
+		t.Run(name, func(t *testing.T) {
+			var out strings.Builder
+			sum, err := demo(context.Background(), &out, url)
+			require.NoError(t, err, out.String())
+			statuses := map[string]int{}
+			var paid bankhub.VND
+			for _, o := range sum.Orders {
+				statuses[o.Status]++
+				paid += o.Paid
+			}
+			assert.Equal(t, map[string]int{StatusPaid: 3, StatusOverpaid: 1, StatusPartly: 1}, statuses)
+			assert.Equal(t, bankhub.VND(500_000+300_000+200_000+100_000+250_000), paid, "the refund is not credited")
+			assert.Equal(t, 1, sum.Unmatched)
+			assert.Equal(t, 1, sum.Outgoing)
+			assert.True(t, sum.LedgerEqual)
+			assert.Contains(t, out.String(), "The shop's ledger equals the bank's: 7 incoming transfers, 1,400,000 VND, each booked once (6 payments, 1 unmatched)")
+			assert.Contains(t, out.String(), "1 handled (the one whose IPN never came)")
+		})
+	}
+}
+
+func TestOrderAPIRejectsBadInput(t *testing.T) {
+	db, dialect, _, closeDB, err := openDB("")
+	require.NoError(t, err)
+	defer closeDB()
+	shop, err := OpenShop(context.Background(), db, dialect)
+	require.NoError(t, err)
+	shop.PayTo = &bankhub.BankAccount{BrandName: "MBBank", AccountNumber: "0123456789"}
+	srv := httptest.NewServer(shop.Routes(http.NotFoundHandler()))
+	defer srv.Close()
+	for _, body := range []string{`{"amount": 0}`, `{"amount": -5}`, `not json`, `{"amount": "lots"}`} {
+		resp, err := http.Post(srv.URL+"/orders", "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, 400, resp.StatusCode, body)
+		assert.Contains(t, string(msg), "positive", body)
+	}
+	resp, err := http.Get(srv.URL + "/orders/DH000000")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 404, resp.StatusCode)
+}
+
+func TestVND(t *testing.T) {
+	for v, want := range map[bankhub.VND]string{0: "0 VND", 999: "999 VND", 1000: "1,000 VND", 1_500_000: "1,500,000 VND", -20_000: "-20,000 VND"} {
+		assert.Equal(t, want, vnd(v))
+	}
+}
