@@ -143,6 +143,9 @@ type Inbox struct {
 	retention time.Duration
 	q         queries
 	writer    chan struct{} // SQLite: one claim at a time
+	// claimStmt is the claim prepared once (SQLite: its driver would parse
+	// it on every claim; pgx caches prepared statements by itself).
+	claimStmt *sql.Stmt
 
 	mu     sync.Mutex
 	claims map[string]*claim // by owner
@@ -152,7 +155,7 @@ type Inbox struct {
 type claim struct {
 	key     string
 	tx      *sql.Tx
-	cancel  context.CancelFunc
+	timer   *time.Timer // ends it past WithMaxHold
 	release sync.Once
 }
 
@@ -188,6 +191,12 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Inb
 	}
 	if err := in.migrate(ctx); err != nil {
 		return nil, err
+	}
+	if dialect == SQLite {
+		var err error
+		if in.claimStmt, err = db.PrepareContext(ctx, in.q.claim); err != nil {
+			return nil, fmt.Errorf("sqlinbox: preparing the claim: %w", err)
+		}
 	}
 	return in, nil
 }
@@ -249,15 +258,28 @@ func (in *Inbox) Claim(ctx context.Context, key, owner string, _ time.Duration) 
 			return waited(ctx)
 		}
 	}
-	txCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), in.maxHold)
-	c := &claim{key: key, cancel: cancel}
-	tx, err := in.db.BeginTx(txCtx, nil)
+	c := &claim{key: key}
+	// The transaction lives until Complete or Abort, not the claim call:
+	// its context has no end of its own (no watcher goroutine per claim),
+	// and a timer ends it past the longest hold.
+	tx, err := in.db.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		in.free(c)
 		return 0, fmt.Errorf("sqlinbox: claim: %w", err)
 	}
 	c.tx = tx
-	res, err := tx.ExecContext(ctx, in.q.claim, key)
+	execCtx := ctx
+	if in.writer != nil {
+		// SQLite's wait for another process's write lock is its busy
+		// timeout; this process's claims already queue on in.writer.
+		execCtx = context.WithoutCancel(ctx)
+	}
+	var res sql.Result
+	if in.claimStmt != nil {
+		res, err = tx.StmtContext(execCtx, in.claimStmt).ExecContext(execCtx, key)
+	} else {
+		res, err = tx.ExecContext(execCtx, in.q.claim, key)
+	}
 	var n int64
 	if err == nil {
 		n, err = res.RowsAffected()
@@ -276,9 +298,7 @@ func (in *Inbox) Claim(ctx context.Context, key, owner string, _ time.Duration) 
 	in.mu.Lock()
 	in.claims[owner] = c
 	in.mu.Unlock()
-	// Past the longest hold the transaction is rolled back (database/sql
-	// does it when txCtx ends) and the claim forgotten.
-	context.AfterFunc(txCtx, func() { in.forget(owner, c) })
+	c.timer = time.AfterFunc(in.maxHold, func() { in.expire(owner, c) })
 	return bankhub.DedupeAcquired, nil
 }
 
@@ -349,20 +369,27 @@ func (in *Inbox) take(owner, key string) *claim {
 	return c
 }
 
-// forget drops a claim whose transaction ended on its own (WithMaxHold).
-func (in *Inbox) forget(owner string, c *claim) {
+// expire rolls back a claim held past WithMaxHold, unless Complete or Abort
+// took it first.
+func (in *Inbox) expire(owner string, c *claim) {
 	in.mu.Lock()
-	if in.claims[owner] == c {
+	held := in.claims[owner] == c
+	if held {
 		delete(in.claims, owner)
 	}
 	in.mu.Unlock()
-	in.free(c)
+	if held {
+		c.tx.Rollback() // waits for a statement in flight, if any
+		in.free(c)
+	}
 }
 
-// free ends a claim's context and lets the next SQLite claim in, once.
+// free stops a claim's timer and lets the next SQLite claim in, once.
 func (in *Inbox) free(c *claim) {
 	c.release.Do(func() {
-		c.cancel()
+		if c.timer != nil {
+			c.timer.Stop()
+		}
 		if in.writer != nil {
 			<-in.writer
 		}
