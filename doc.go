@@ -99,11 +99,22 @@
 //
 // SePay redelivers only when it cannot connect, so an IPN answered 500 or cut
 // off by a crash is lost. A Reconciler, given the same function and store,
-// hands the function every recent transaction not yet done:
+// hands the function every recent transaction not yet done. Every transfer
+// is handed over, money out included: a function that credits orders
+// checks TransferType.Incoming(), or is wrapped in IncomingOnly:
 //
+//	credit := bankhub.IncomingOnly(func(ctx context.Context, n *bankhub.IPN) error {
+//		return orders.MarkPaid(ctx, n.PaymentCode, n.Amount) // a refund never gets here
+//	})
 //	store := bankhub.NewMemoryDedupe(0, 0) // redisstore.NewDedupe(rdb) with replicas
 //	http.Handle("POST /bankhub/ipn", bankhub.NewIPNHandler(apiKey, credit, bankhub.WithDedupe(store)))
 //	go bankhub.NewReconciler(client, credit, bankhub.WithReconcileDedupe(store)).Run(ctx)
+//
+// Those stores record "done" apart from the function's own write, so a
+// process that dies between the two hands the transaction over again. The
+// module github.com/bankhub-go/bankhub/sqlinbox closes that window: "done"
+// is a row in the merchant's own PostgreSQL or SQLite transaction, committed
+// with the function's writes or not at all (a TxDedupeStore).
 //
 // # Testing
 //

@@ -243,10 +243,10 @@ func ExampleWithBaseURL() {
 // its IPN arrived, failed or never came.
 func ExampleNewReconciler() {
 	credited := map[string]bankhub.VND{}
-	credit := func(ctx context.Context, n *bankhub.IPN) error {
+	credit := bankhub.IncomingOnly(func(ctx context.Context, n *bankhub.IPN) error { // a refund is not a payment
 		credited[n.TransactionID] += n.Amount // in real code: mark the order for n.PaymentCode paid
 		return nil
-	}
+	})
 	store := bankhub.NewMemoryDedupe(0, 0) // redisstore.NewDedupe(rdb) with several replicas
 	ipn := httptest.NewServer(bankhub.NewIPNHandler("ipn-key", credit, bankhub.WithDedupe(store)))
 	defer ipn.Close()

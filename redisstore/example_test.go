@@ -23,6 +23,9 @@ func ExampleNewClient() {
 func ExampleNewDedupe() {
 	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
 	handler := bankhub.NewIPNHandler(os.Getenv("BANKHUB_IPN_KEY"), func(ctx context.Context, n *bankhub.IPN) error {
+		if !n.TransferType.Incoming() {
+			return nil // a refund or a fee is not a payment
+		}
 		return nil // runs once per transaction across all replicas
 	}, bankhub.WithDedupe(redisstore.NewDedupe(rdb)))
 	_ = handler
@@ -36,9 +39,9 @@ func ExampleNewReconcileLock() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	credit := func(ctx context.Context, n *bankhub.IPN) error {
+	credit := bankhub.IncomingOnly(func(ctx context.Context, n *bankhub.IPN) error {
 		return nil // mark the order for n.PaymentCode paid, idempotently on n.TransactionID
-	}
+	})
 	store := redisstore.NewDedupe(rdb)
 	http.Handle("POST /bankhub/ipn", bankhub.NewIPNHandler(os.Getenv("BANKHUB_IPN_KEY"), credit, bankhub.WithDedupe(store)))
 	rec := bankhub.NewReconciler(client, credit, bankhub.WithReconcileDedupe(store),
