@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"io"
+	neturl "net/url"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,7 +20,7 @@ import (
 func TestDemoLedgerEqualsTheBanks(t *testing.T) {
 	dbs := map[string]string{"sqlite": ""}
 	if url := os.Getenv("POSTGRES_URL"); url != "" {
-		dbs["postgres"] = url
+		dbs["postgres"] = freshDatabase(t, url)
 	}
 	for name, url := range dbs {
 		t.Run(name, func(t *testing.T) {
@@ -68,4 +71,39 @@ func TestVND(t *testing.T) {
 	for v, want := range map[bankhub.VND]string{0: "0 VND", 999: "999 VND", 1000: "1,000 VND", 1_500_000: "1,500,000 VND", -20_000: "-20,000 VND"} {
 		assert.Equal(t, want, vnd(v))
 	}
+}
+
+// freshDatabase creates an empty database on the server of url, dropped
+// when the test ends, and returns its URL.
+func freshDatabase(t *testing.T, url string) string {
+	t.Helper()
+	admin, err := sql.Open("pgx", url)
+	require.NoError(t, err)
+	defer admin.Close()
+	name := fmt.Sprintf("shop_test_%d", os.Getpid())
+	_, err = admin.Exec(`CREATE DATABASE ` + name)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		admin, err := sql.Open("pgx", url)
+		if err == nil {
+			admin.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`)
+			admin.Close()
+		}
+	})
+	u, err := neturl.Parse(url)
+	require.NoError(t, err)
+	u.Path = "/" + name
+	return u.String()
+}
+
+func TestDemoRefusesADatabaseWithOrders(t *testing.T) {
+	if os.Getenv("POSTGRES_URL") == "" {
+		t.Skip("needs POSTGRES_URL")
+	}
+	url := freshDatabase(t, os.Getenv("POSTGRES_URL"))
+	_, err := demo(context.Background(), io.Discard, url)
+	require.NoError(t, err)
+	_, err = demo(context.Background(), io.Discard, url)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the demo needs a database without orders, and PostgreSQL (DATABASE_URL) has 5")
 }

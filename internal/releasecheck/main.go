@@ -26,7 +26,7 @@ import (
 const root = "github.com/bankhub-go/bankhub"
 
 // modules are the published modules: directory in the repository, path.
-var modules = [][2]string{{".", root}, {"redisstore", root + "/redisstore"}, {"cmd/bankhub", root + "/cmd/bankhub"}}
+var modules = [][2]string{{".", root}, {"redisstore", root + "/redisstore"}, {"sqlinbox", root + "/sqlinbox"}, {"cmd/bankhub", root + "/cmd/bankhub"}}
 
 func main() {
 	version := flag.String("version", "v0.1.0", "the version to simulate")
