@@ -245,7 +245,7 @@ func (s *syncWriter) print(a *app, t *table) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a.output == "" || a.output == "table" {
-		fmt.Fprintln(s.w, strings.Join(t.rows[0], "  "))
+		fmt.Fprintln(s.w, joinCells(t.rows[0], "  "))
 		return nil
 	}
 	b := *a

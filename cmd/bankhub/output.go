@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -8,9 +9,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bankhub-go/bankhub"
 )
@@ -89,18 +93,22 @@ func (t *table) add(v any, cells ...string) {
 	t.values = append(t.values, v)
 }
 
-// print writes t in the --output format.
+// print writes t in the --output format. Cells hold text from the bank
+// (transfer contents, names), which anyone who sends money writes: tables
+// escape control characters, so one record stays one row and nothing
+// reaches the terminal as a command; CSV neutralises formulas; JSON is
+// exact (its escaping makes it data).
 func (a *app) print(t *table) error {
 	switch a.output {
 	case "", "table":
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, strings.Join(t.header, "\t"))
 		for _, r := range t.rows {
-			fmt.Fprintln(tw, strings.Join(r, "\t"))
+			fmt.Fprintln(tw, joinCells(r, "\t"))
 		}
 		return tw.Flush()
 	case "json":
-		enc := json.NewEncoder(a.stdout)
+		enc := json.NewEncoder(jsonSafeWriter{a.stdout})
 		enc.SetIndent("", "  ")
 		if t.single && len(t.values) == 1 {
 			return enc.Encode(t.values[0])
@@ -110,7 +118,7 @@ func (a *app) print(t *table) error {
 		}
 		return enc.Encode(t.values)
 	case "jsonl":
-		enc := json.NewEncoder(a.stdout)
+		enc := json.NewEncoder(jsonSafeWriter{a.stdout})
 		for _, v := range t.values {
 			if err := enc.Encode(v); err != nil {
 				return err
@@ -122,9 +130,11 @@ func (a *app) print(t *table) error {
 		w.Write(t.header)
 		for _, r := range t.rows {
 			r = append([]string(nil), r...)
-			for _, c := range t.money {
-				if c < len(r) {
-					r[c] = strings.NewReplacer(",", "", " VND", "").Replace(r[c])
+			for i := range r {
+				if slices.Contains(t.money, i) { // a number the CLI wrote: -20000 stays a number
+					r[i] = strings.NewReplacer(",", "", " VND", "").Replace(r[i])
+				} else {
+					r[i] = csvCell(r[i])
 				}
 			}
 			w.Write(r)
@@ -186,3 +196,85 @@ func (p *progress) done() {
 		fmt.Fprintf(p.w, "\r%d items in %s\n", p.n, time.Since(p.start).Round(time.Millisecond))
 	}
 }
+
+// joinCells joins a row's cells for a terminal, each escaped.
+func joinCells(cells []string, sep string) string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = terminalSafe(c)
+	}
+	return strings.Join(out, sep)
+}
+
+// terminalSafe escapes what a terminal would act on rather than show: C0
+// and C1 controls (ESC starts the sequences that set the clipboard, clear
+// the screen or hide text; a newline would forge a row; a tab would shift
+// the columns), DEL, the line and paragraph separators, and the bidi
+// controls that reorder what is shown. They are written as Go escapes
+// (\n, \x1b, \u202e); everything else, Vietnamese included, is kept.
+func terminalSafe(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unsafeRune(r):
+			q := strconv.QuoteRune(r) // '\n', '\x1b', '\u202e'
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
+// csvCell neutralises a cell that a spreadsheet would run as a formula, as
+// OWASP recommends for CSV injection: a cell that starts with =, +, -, @,
+// a tab or a carriage return gets a leading single quote, which Excel,
+// LibreOffice and Google Sheets show as text. The quote stays in the data:
+// whoever reads the CSV with a program sees it. Quoting of commas, quotes
+// and newlines is encoding/csv's (RFC 4180), so a record stays one record.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// jsonSafeWriter writes JSON with the characters a terminal would act on
+// (C1 controls, bidi controls; encoding/json already escapes C0 and the
+// line separators) as \uXXXX escapes: the same data, exactly, for any
+// parser, and nothing a terminal runs. Each Write is one whole value from
+// json.Encoder, so a rune is never split across two.
+type jsonSafeWriter struct{ w io.Writer }
+
+func (j jsonSafeWriter) Write(p []byte) (int, error) {
+	if !bytes.ContainsFunc(p, jsonUnsafe) {
+		return j.w.Write(p)
+	}
+	n := len(p)
+	var b bytes.Buffer
+	for len(p) > 0 {
+		r, size := utf8.DecodeRune(p)
+		if jsonUnsafe(r) {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		} else {
+			b.Write(p[:size])
+		}
+		p = p[size:]
+	}
+	_, err := j.w.Write(b.Bytes())
+	return n, err
+}
+
+// jsonUnsafe: encoding/json escapes every C0 control inside a string, so one
+// left in its output is the indentation's whitespace.
+func jsonUnsafe(r rune) bool { return r >= 0x7f && unsafeRune(r) }
