@@ -17,7 +17,7 @@ var migrations = []func(d Dialect, table string) []string{
 	func(d Dialect, table string) []string {
 		ts, options := "TIMESTAMPTZ", ""
 		if d == SQLite {
-			ts = "INTEGER"            // Unix milliseconds
+			ts = "INTEGER"             // Unix milliseconds
 			options = " WITHOUT ROWID" // the key is the row's place: one b-tree, not two
 		}
 		return []string{

@@ -184,11 +184,11 @@ func TestReconcileEscapesBankText(t *testing.T) {
 func TestTerminalSafe(t *testing.T) {
 	for in, want := range map[string]string{
 		"Thanh toán DH123456 – Nguyễn Văn Á": "Thanh toán DH123456 – Nguyễn Văn Á",
-		"a\nb":                               `a\nb`,
-		"\x1b[31mred":                        `\x1b[31mred`,
-		"\u2028":                             `\u2028`,
-		"bad \xff utf8":                      `bad \xff utf8`,
-		"kept \uFFFD":                        "kept \uFFFD",
+		"a\nb":          `a\nb`,
+		"\x1b[31mred":   `\x1b[31mred`,
+		"\u2028":        `\u2028`,
+		"bad \xff utf8": `bad \xff utf8`,
+		"kept \uFFFD":   "kept \uFFFD",
 	} {
 		if got := terminalSafe(in); got != want {
 			t.Errorf("terminalSafe(%q) = %q, want %q", in, got, want)
