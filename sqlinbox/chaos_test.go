@@ -168,7 +168,6 @@ type merchantProc struct {
 type chaosHarness struct {
 	t       *testing.T
 	env     []string
-	hangEnv []string // the first replica's extra environment
 	mu      sync.Mutex
 	live    []*merchantProc
 	all     []*merchantProc
