@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/bankhub-go/bankhub"
 	"github.com/bankhub-go/bankhub/bankhubtest"
@@ -28,8 +30,14 @@ type app struct {
 
 	env, clientID, clientSecret, profile, output string
 	yes, dryRun                                  bool
+	// production is true when the resolved base URL is production's,
+	// however it was named (--env production, its URL, the environment, a
+	// profile).
+	production bool
 
 	client *bankhub.Client
+	// forwards are listen's forwards in flight, waited for on shutdown.
+	forwards *sync.WaitGroup
 }
 
 // profile is one entry of the profile file.
@@ -132,6 +140,7 @@ func (a *app) resolve() (baseURL, id, secret string, err error) {
 		}
 		baseURL = env
 	}
+	a.production = isProduction(baseURL)
 	if !a.dryRun && (id == "" || secret == "") {
 		return "", "", "", usageErr("no credentials: give --client-id and --client-secret, set BANKHUB_CLIENT_ID and BANKHUB_CLIENT_SECRET, or use --profile")
 	}
@@ -207,7 +216,7 @@ func redactBody(b []byte) string {
 // confirmWrite asks before a write to production, unless --yes or
 // --dry-run.
 func (a *app) confirmWrite(what string) error {
-	if a.env != "production" || a.yes || a.dryRun {
+	if !a.production || a.yes || a.dryRun {
 		return nil
 	}
 	if !isTerminal(a.stdin) {
@@ -232,3 +241,15 @@ func isTerminal(v any) bool {
 
 // ctx is the context of every call.
 func (a *app) ctx() context.Context { return context.Background() }
+
+// isProduction reports whether baseURL is the production API, whatever its
+// case, trailing slash or explicit port.
+func isProduction(baseURL string) bool {
+	u, err := url.Parse(strings.TrimSpace(baseURL))
+	if err != nil {
+		return false
+	}
+	prod, _ := url.Parse(bankhub.ProductionURL)
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	return strings.TrimSuffix(host, ".") == prod.Hostname() && (port == "" || port == "443")
+}

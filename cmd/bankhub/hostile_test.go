@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/bankhub-go/bankhub"
 	"github.com/bankhub-go/bankhub/bankhubtest"
@@ -192,6 +195,151 @@ func TestTerminalSafe(t *testing.T) {
 	} {
 		if got := terminalSafe(in); got != want {
 			t.Errorf("terminalSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Set echoes the webhook secret whole; the CLI shows it masked, as Get
+// does, in every format.
+func TestWebhooksSetMasksTheSecret(t *testing.T) {
+	c := newCLI(t)
+	for _, format := range []string{"table", "json", "jsonl", "csv"} {
+		stdout, stderr, code := c.run("", "-o", format, "webhooks", "set", "--webhook-url", "https://shop.example.vn/hooks",
+			"--secret-key", "whsec-do-not-print-9876")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", format, code, stderr)
+		}
+		if strings.Contains(stdout+stderr, "whsec-do-not-print") {
+			t.Errorf("%s: the secret was printed:\n%s", format, stdout)
+		}
+		if !strings.Contains(stdout, "***9876") {
+			t.Errorf("%s: no masked secret:\n%s", format, stdout)
+		}
+	}
+	for in, want := range map[string]string{"": "", "short": "***", "***5678": "***5678", "whsec-3f9a1c5678": "***5678"} {
+		if got := maskSecret(in); got != want {
+			t.Errorf("maskSecret(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Production is production however it is named: a write to its URL asks
+// first, and without a terminal it is refused.
+func TestProductionByURLAsksFirst(t *testing.T) {
+	for name, setup := range map[string]func(t *testing.T) []string{
+		"--env production": func(*testing.T) []string { return []string{"--env", "production"} },
+		"--env its URL":    func(*testing.T) []string { return []string{"--env", "https://bankhub-api.sepay.vn"} },
+		"--env its URL, other case and a slash": func(*testing.T) []string {
+			return []string{"--env", "https://BANKHUB-API.sepay.vn:443/"}
+		},
+		"BANKHUB_BASE_URL": func(t *testing.T) []string { t.Setenv("BANKHUB_BASE_URL", bankhub.ProductionURL); return nil },
+		"BANKHUB_ENV":      func(t *testing.T) []string { t.Setenv("BANKHUB_ENV", bankhub.ProductionURL+"/"); return nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			args := append(setup(t), "--client-id", "id", "--client-secret", "secret", "companies", "create", "--full-name", "X")
+			var out, errb bytes.Buffer
+			code := Execute(args, strings.NewReader("y\n"), &out, &errb)
+			if code != exitAborted || !strings.Contains(errb.String(), "in production without --yes") {
+				t.Errorf("exit %d, %q; want %d: a production write without confirmation", code, errb.String(), exitAborted)
+			}
+		})
+	}
+	for _, u := range []string{bankhub.SandboxURL, "https://bankhub-api.sepay.vn.evil.example", "http://127.0.0.1:1"} {
+		if isProduction(u) {
+			t.Errorf("%s taken for production", u)
+		}
+	}
+}
+
+// listen answers SePay first and forwards after: a slow local app cannot
+// turn a delivery into SePay's timeout.
+func TestListenAnswersBeforeForwarding(t *testing.T) {
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release // the local app is slow
+	}))
+	defer target.Close()
+	var out, errb bytes.Buffer
+	a := &app{stdout: &out, stderr: &errb}
+	srv := httptest.NewServer(a.listenHandler("", "ipn-k", target.URL))
+	defer srv.Close()
+	req, err := bankhub.NewIPNTestRequest(srv.URL+"/ipn", "ipn-k", []byte(`{"transfer_type":"credit","amount":1,"transaction_id":"t1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req) // answered while the target still holds the forward
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("answered %d", resp.StatusCode)
+	}
+	<-arrived
+	close(release)
+	a.forwards.Wait()
+	if !strings.Contains(errb.String(), "forwarded /ipn → 200 OK") {
+		t.Errorf("stderr: %q", errb.String())
+	}
+}
+
+// A forward carries the secret: a redirect from the target is not followed,
+// so it reaches no other host.
+func TestListenDoesNotFollowRedirects(t *testing.T) {
+	var stolen atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { stolen.Add(1) }))
+	defer elsewhere.Close()
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+"/collect", http.StatusTemporaryRedirect)
+	}))
+	defer target.Close()
+	var out, errb bytes.Buffer
+	a := &app{stdout: &out, stderr: &errb}
+	h := a.listenHandler("whsec-redirect", "", target.URL)
+	req, err := bankhub.NewWebhookTestRequest("/webhook", "whsec-redirect",
+		[]byte(`{"timestamp":1768312023,"xid":"e1","version":"1.0","event":"BANK_ACCOUNT_LINKED","metadata":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	a.forwards.Wait()
+	if stolen.Load() != 0 {
+		t.Error("the forward followed the redirect to another host, with the secret")
+	}
+	if !strings.Contains(errb.String(), "307 Temporary Redirect (a redirect, not followed)") {
+		t.Errorf("stderr: %q", errb.String())
+	}
+}
+
+// reconcile --forward-to: an endpoint that never answers is given up on,
+// and a replay that failed makes the command fail.
+func TestReconcileReplayFailuresFail(t *testing.T) {
+	old := forwardTimeout
+	forwardTimeout = 200 * time.Millisecond
+	defer func() { forwardTimeout = old }()
+	c := newCLI(t, bankhubtest.WithDeliveryRetries(0, 0))
+	company := c.fake.AddCompany(bankhubtest.CompanyParams{})
+	account, _ := c.fake.AddBankAccount(company, bankhubtest.LinkParams{})
+	c.fake.SetIPN("http://127.0.0.1:1/down", "k")
+	c.fake.SimulateTransfer(context.Background(), bankhubtest.TransferParams{BankAccountXID: account, Amount: 1_000, Content: "DH000001"})
+
+	for name, h := range map[string]func(hang chan struct{}) http.HandlerFunc{
+		"never answers": func(hang chan struct{}) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) { <-hang }
+		},
+		"answers 500": func(chan struct{}) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }
+		},
+	} {
+		hang := make(chan struct{})
+		srv := httptest.NewServer(h(hang))
+		stdout, stderr, code := c.run("", "reconcile", "--forward-to", srv.URL, "--ipn-key", "k")
+		close(hang)
+		srv.Close()
+		if code == 0 || !strings.Contains(stderr, "1 of 1 replays to "+srv.URL+" were not delivered") {
+			t.Errorf("%s: exit %d, %q\n%s", name, code, stderr, stdout)
 		}
 	}
 }

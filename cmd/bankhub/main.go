@@ -165,34 +165,49 @@ as they came (for your local server behind a tunnel).`,
 func (a *app) listenHandler(secret, ipnKey, forward string) http.Handler {
 	mux := http.NewServeMux()
 	out := &syncWriter{w: a.stdout}
-	forwardClient := &http.Client{Timeout: 10 * time.Second}
-	relay := func(r *http.Request, body []byte) {
-		if forward == "" {
-			return
-		}
-		req, err := http.NewRequest(http.MethodPost, strings.TrimRight(forward, "/")+r.URL.Path, bytes.NewReader(body))
+	errOut := &syncWriter{w: a.stderr}
+	if a.forwards == nil {
+		a.forwards = new(sync.WaitGroup)
+	}
+	// The forward carries the notification's own headers (the secret or the
+	// key included, for the local app to verify), so it goes to the target
+	// given and nowhere else: a redirect is not followed.
+	forwardClient := &http.Client{Timeout: forwardTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	relay := func(path string, header http.Header, body []byte) {
+		req, err := http.NewRequest(http.MethodPost, strings.TrimRight(forward, "/")+path, bytes.NewReader(body))
 		if err != nil {
-			fmt.Fprintf(a.stderr, "forward: %v\n", err)
+			errOut.line("forward: %v", err)
 			return
 		}
-		req.Header = r.Header.Clone()
+		req.Header = header
 		resp, err := forwardClient.Do(req)
 		if err != nil {
-			fmt.Fprintf(a.stderr, "forward: %v\n", err)
+			errOut.line("forward %s: %v", path, err)
 			return
 		}
 		resp.Body.Close()
-		fmt.Fprintf(a.stderr, "forwarded %s → %s\n", r.URL.Path, resp.Status)
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+			errOut.line("forwarded %s → %s (a redirect, not followed)", path, resp.Status)
+			return
+		}
+		errOut.line("forwarded %s → %s", path, resp.Status)
 	}
-	// keep reads the body for forwarding and hands the handler a copy.
+	// keep reads the body for forwarding and hands the handler a copy. SePay
+	// is answered first (it waits 8 seconds): the forward happens after.
 	keep := func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, bankhub.DefaultMaxBodySize))
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			rec := &statusRecorder{ResponseWriter: w}
 			h.ServeHTTP(rec, r)
-			if rec.status == http.StatusOK {
-				relay(r, body)
+			if rec.status == http.StatusOK && forward != "" {
+				a.forwards.Add(1)
+				go func(path string, header http.Header) {
+					defer a.forwards.Done()
+					relay(path, header, body)
+				}(r.URL.Path, r.Header.Clone())
 			}
 		})
 	}
@@ -225,6 +240,9 @@ func (a *app) serveListen(ctx context.Context, l net.Listener, secret, ipnKey, f
 	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	if a.forwards != nil {
+		a.forwards.Wait()
+	}
 	return nil
 }
 
@@ -240,6 +258,17 @@ type syncWriter struct {
 	mu sync.Mutex
 	w  io.Writer
 }
+
+// line writes one line, its text escaped for the terminal.
+func (s *syncWriter) line(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintln(s.w, terminalSafe(fmt.Sprintf(format, args...)))
+}
+
+// forwardTimeout bounds one forward of listen and one replay of reconcile
+// (a variable for the tests).
+var forwardTimeout = 10 * time.Second
 
 func (s *syncWriter) print(a *app, t *table) error {
 	s.mu.Lock()
@@ -270,6 +299,12 @@ endpoint can record it (it must de-duplicate on transaction_id, as it must for S
 				return usageErr("--forward-to needs --ipn-key")
 			}
 			t := &table{header: []string{"TRANSACTION ID", "DATE (UTC+7)", "TYPE", "AMOUNT", "PAYMENT CODE", "CONTENT", "FORWARDED"}, money: []int{3}}
+			// A replay goes to the URL given, within forwardTimeout, and
+			// counts as delivered on a 2xx only (a redirect is not followed).
+			replay := &http.Client{Timeout: forwardTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			}}
+			failed := 0
 			fn := func(ctx context.Context, n *bankhub.IPN) error {
 				status := ""
 				if forward != "" {
@@ -277,12 +312,16 @@ endpoint can record it (it must de-duplicate on transaction_id, as it must for S
 					if err != nil {
 						return err
 					}
-					resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+					resp, err := replay.Do(req.WithContext(ctx))
 					if err != nil {
 						status = "error: " + err.Error()
+						failed++
 					} else {
 						resp.Body.Close()
 						status = resp.Status
+						if resp.StatusCode < 200 || resp.StatusCode > 299 {
+							failed++
+						}
 					}
 				}
 				t.add(n, n.TransactionID, showTime(n.TransactionDate), string(n.TransferType), showVND(n.Amount), n.PaymentCode, n.Content, status)
@@ -299,6 +338,9 @@ endpoint can record it (it must de-duplicate on transaction_id, as it must for S
 			}
 			if a.output == "" || a.output == "table" {
 				fmt.Fprintf(a.stdout, "%d of the last %s missed by IPN (%d requests)\n", res.Handled, window, res.Requests)
+			}
+			if failed > 0 { // so that `bankhub reconcile --forward-to … || alert` alerts
+				return &codedError{code: exitError, err: fmt.Errorf("%d of %d replays to %s were not delivered", failed, res.Handled, forward)}
 			}
 			return nil
 		})}

@@ -312,6 +312,7 @@ func TestListenPrintsAndForwards(t *testing.T) {
 			t.Errorf("%s: %d, want %d", req.URL.Path, rec.Code, tc.code)
 		}
 	}
+	a.forwards.Wait()
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], "a47b6ab2-8f8b-11f0-b21a-a6006ab65aca  credit  500,000 VND  DH123456") ||
 		!strings.Contains(lines[1], "BANK_ACCOUNT_LINKED  e343bdec-97dc-4c60-b953-f81b183e0096  2026-01-13 20:47:03") {
@@ -319,8 +320,13 @@ func TestListenPrintsAndForwards(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(forwarded) != 2 || forwarded[0].URL.Path != "/ipn" || forwarded[0].Header.Get("Authorization") != "Apikey ipn-listen" ||
-		bodies[0] != ipn || forwarded[1].URL.Path != "/webhook" || forwarded[1].Header.Get("X-Secret-Key") != "whsec-listen" {
+	byPath := map[string]int{} // forwards run after the answer, in any order
+	for i, r := range forwarded {
+		byPath[r.URL.Path] = i
+	}
+	i, j := byPath["/ipn"], byPath["/webhook"]
+	if len(forwarded) != 2 || len(byPath) != 2 || forwarded[i].Header.Get("Authorization") != "Apikey ipn-listen" ||
+		bodies[i] != ipn || forwarded[j].Header.Get("X-Secret-Key") != "whsec-listen" {
 		t.Errorf("forwarded %d: %v", len(forwarded), bodies)
 	}
 	if strings.Contains(out.String()+errb.String(), "whsec-listen") {

@@ -555,7 +555,9 @@ func (a *app) webhooksCmd() *cobra.Command {
 		for i, e := range w.AllowEvents {
 			events[i] = string(e)
 		}
-		t.add(w, w.WebhookURL, string(w.AuthType), w.SecretKey, showBool(w.Active), strings.Join(events, ","))
+		masked := *w // Set echoes the secret whole; shown as Get shows it, in every format
+		masked.SecretKey = maskSecret(w.SecretKey)
+		t.add(&masked, w.WebhookURL, string(w.AuthType), masked.SecretKey, showBool(w.Active), strings.Join(events, ","))
 		return a.print(t)
 	}
 	get := &cobra.Command{Use: "get", Short: "The webhook configuration (secret masked)", Args: cobra.NoArgs,
@@ -595,4 +597,19 @@ func (a *app) webhooksCmd() *cobra.Command {
 	f.StringSliceVar(&events, "allow-events", []string{"*"}, "event names, comma-separated, or *")
 	cmd.AddCommand(get, set)
 	return cmd
+}
+
+// maskSecret shows a secret as the API's Get does: *** and its last four
+// characters, or *** alone for a short one (or one already masked).
+func maskSecret(s string) string {
+	if strings.HasPrefix(s, "***") || len(s) <= 8 {
+		if s == "" {
+			return ""
+		}
+		if strings.HasPrefix(s, "***") {
+			return s
+		}
+		return "***"
+	}
+	return "***" + s[len(s)-4:]
 }
