@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bankhub-go/bankhub"
+	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // ControlPrefix is the path prefix of the control API: the same server's
@@ -62,6 +65,10 @@ func (s *Server) controlRoutes() {
 	for route, fn := range routes {
 		method, path, _ := strings.Cut(route, " ")
 		s.mux.HandleFunc(method+" "+ControlPrefix+path, func(w http.ResponseWriter, r *http.Request) {
+			if status, why := controlRefusal(r); status != 0 {
+				writeJSON(w, status, map[string]string{"error": why})
+				return
+			}
 			out, err := fn(r)
 			if err != nil {
 				writeJSON(w, controlStatus(err), map[string]string{"error": err.Error()})
@@ -76,6 +83,30 @@ func (s *Server) controlRoutes() {
 }
 
 var ok = map[string]bool{"ok": true}
+
+// controlRefusal guards the control API against the web pages the developer
+// visits: a page can make the browser send a request to a fake on
+// 127.0.0.1, but not with its origin, nor (without a preflight the fake
+// never grants) with a JSON body. So the control API refuses a request whose
+// Origin is not the fake's own, one the browser marks as sent from another
+// site (Sec-Fetch-Site), and a body that is not application/json. It does
+// not authenticate: anything that can connect to the fake can drive it
+// (SECURITY.md).
+func controlRefusal(r *http.Request) (status int, why string) {
+	if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host && o != "https://"+r.Host {
+		return http.StatusForbidden, "the control API refuses cross-origin requests (Origin " + strconv.Quote(wire.Truncate(o, 100)) + ")"
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+		return http.StatusForbidden, "the control API refuses requests a browser sent from another site"
+	}
+	if r.Method != http.MethodGet && (r.ContentLength > 0 || len(r.TransferEncoding) > 0) {
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" {
+			return http.StatusUnsupportedMediaType, "the control API takes JSON: send Content-Type: application/json (curl --json '{…}')"
+		}
+	}
+	return 0, ""
+}
 
 // errBadInput marks a control request the server cannot act on.
 var errBadInput = errors.New("bad input")

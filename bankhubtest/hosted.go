@@ -90,7 +90,7 @@ func (s *Server) hostedLink(w http.ResponseWriter, r *http.Request) {
 		}
 		found = true
 		v = hostedView{XID: lt.xid, Purpose: lt.purpose, State: s.linkTokenStatus(lt), Language: lt.language,
-			RedirectURI: lt.redirectURI, CSS: template.CSS(s.merchant.css), LogoURL: s.merchant.logoURL}
+			RedirectURI: lt.redirectURI, CSS: trustedCSS(s.merchant.css), LogoURL: s.merchant.logoURL}
 		if c := s.findCompany(lt.companyXID); c != nil {
 			v.Company = c.fullName
 		}
@@ -208,4 +208,14 @@ func (s *Server) hostedState(xid string) string {
 		}
 	})
 	return st
+}
+
+// trustedCSS is the merchant's custom CSS for the page's <style> element,
+// or none if it holds a "<" (which the update already refuses): whatever
+// set it, it cannot close the element and inject markup.
+func trustedCSS(css string) template.CSS {
+	if strings.Contains(css, "<") {
+		return ""
+	}
+	return template.CSS(css)
 }

@@ -298,7 +298,7 @@ func TestHelpListsTheControlAPI(t *testing.T) {
 	if code := fakeserver.Main("bankhub-fake", []string{"-h"}, &out, &out); code != 0 {
 		t.Errorf("-h exits %d", code)
 	}
-	for _, want := range []string{"/__control/link", "/__control/transfer", "/__control/ipn-target", "/__control/reset", "curl -d", "-public-url"} {
+	for _, want := range []string{"/__control/link", "/__control/transfer", "/__control/ipn-target", "/__control/reset", "curl --json", "-public-url"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("-h lacks %q", want)
 		}

@@ -80,7 +80,7 @@ func run() error {
 	} else {
 		fmt.Println("4. Open the URL above and link a sandbox account (MBBank 0123456789, OTP 12345678); waiting up to 3 minutes...")
 		if standaloneFake(ctx, client.BaseURL()) {
-			fmt.Printf("   (bankhub-fake: or complete it with curl -d '{\"link_token_xid\":\"%s\"}' %s/__control/link)\n",
+			fmt.Printf("   (bankhub-fake: or complete it with curl --json '{\"link_token_xid\":\"%s\"}' %s/__control/link)\n",
 				link.XID, client.BaseURL())
 		}
 	}

@@ -1,0 +1,80 @@
+package bankhubtest_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/bankhub-go/bankhub"
+	"github.com/bankhub-go/bankhub/bankhubtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A web page the developer visits can make the browser send requests to a
+// fake on 127.0.0.1. The control API refuses them: another Origin, a
+// cross-site fetch, or a body that is not JSON (what a page can send
+// without a preflight).
+func TestControlAPIRefusesWhatABrowserPageCanSend(t *testing.T) {
+	t.Parallel()
+	srv := bankhubtest.NewTestServer(t)
+	target := `{"url":"http://attacker.example/ipn","api_key":"k"}`
+	for name, tc := range map[string]struct {
+		header map[string]string
+		body   string
+		status int
+	}{
+		"a text/plain form post":        {map[string]string{"Content-Type": "text/plain"}, target, http.StatusUnsupportedMediaType},
+		"a urlencoded form post":        {map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, target, http.StatusUnsupportedMediaType},
+		"no content type":               {nil, target, http.StatusUnsupportedMediaType},
+		"another origin":                {map[string]string{"Content-Type": "application/json", "Origin": "http://attacker.example"}, target, http.StatusForbidden},
+		"another port on the same host": {map[string]string{"Content-Type": "application/json", "Origin": "http://127.0.0.1:1"}, target, http.StatusForbidden},
+		"a cross-site fetch":            {map[string]string{"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"}, target, http.StatusForbidden},
+		"a JSON post from a program":    {map[string]string{"Content-Type": "application/json; charset=utf-8"}, target, http.StatusOK},
+		"from the fake's own origin":    {map[string]string{"Content-Type": "application/json", "Origin": srv.URL, "Sec-Fetch-Site": "same-origin"}, target, http.StatusOK},
+		"a body-less post":              {nil, "", http.StatusOK},
+	} {
+		path := "/__control/ipn-target"
+		if tc.body == "" {
+			path = "/__control/faults/clear"
+		}
+		req, err := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(tc.body))
+		require.NoError(t, err)
+		for k, v := range tc.header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, tc.status, resp.StatusCode, name)
+	}
+	// Only the program's requests changed the target.
+	for _, d := range srv.Deliveries() {
+		t.Errorf("unexpected delivery %+v", d)
+	}
+}
+
+// Custom CSS goes into the hosted page's <style>: one with "<" is refused,
+// since "</style>" would end it and let markup (and script) in.
+func TestCustomCSSCannotEscapeTheStyleElement(t *testing.T) {
+	t.Parallel()
+	srv := bankhubtest.NewTestServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+	for _, css := range []string{"</style><img src=x onerror=alert(document.domain)>", "a{}</STYLE ><script>x()</script>", "<!--"} {
+		// Client.Do: past the SDK's own checks, as any client could send it.
+		err := c.Do(ctx, "POST", "/v1/merchant-config", nil, map[string]string{"global_hosted_link_custom_css": css}, nil)
+		require.ErrorIs(t, err, bankhub.ErrValidation, css)
+		assert.Contains(t, err.Error(), "global_hosted_link_custom_css")
+	}
+	_, err := c.MerchantConfig.Update(ctx, &bankhub.MerchantConfigUpdateParams{GlobalHostedLinkCustomCSS: bankhub.Ptr(".btn{color:#0a0}")})
+	require.NoError(t, err)
+
+	company := srv.AddCompany(bankhubtest.CompanyParams{})
+	link, err := c.LinkTokens.Create(ctx, &bankhub.LinkTokenCreateParams{CompanyXID: company, Purpose: bankhub.PurposeLinkBankAccount})
+	require.NoError(t, err)
+	code, page := getPage(t, link.HostedLinkURL)
+	require.Equal(t, 200, code)
+	assert.Contains(t, page, ".btn{color:#0a0}")
+}
