@@ -119,7 +119,9 @@ func controlStatus(err error) int {
 	switch {
 	case errors.Is(err, errBadInput):
 		return http.StatusBadRequest
-	case errors.Is(err, ErrLinkToken):
+	case errors.Is(err, ErrNoLinkToken):
+		return http.StatusNotFound
+	case errors.Is(err, ErrLinkToken), errors.Is(err, ErrAlreadyLinked):
 		return http.StatusConflict
 	case errors.Is(err, ErrNoBankAccount), errors.Is(err, errNoCompany):
 		return http.StatusNotFound

@@ -78,3 +78,39 @@ func TestCustomCSSCannotEscapeTheStyleElement(t *testing.T) {
 	require.Equal(t, 200, code)
 	assert.Contains(t, page, ".btn{color:#0a0}")
 }
+
+// An account is linked to a company once while it is active; an unknown
+// link token is not found (404), not a conflict.
+func TestLinkingTwiceAndUnknownTokens(t *testing.T) {
+	t.Parallel()
+	srv := bankhubtest.NewTestServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+	company := srv.AddCompany(bankhubtest.CompanyParams{})
+	first, err := srv.AddBankAccount(company, bankhubtest.LinkParams{BrandName: "ACB", AccountNumber: "4567890123"})
+	require.NoError(t, err)
+	_, err = srv.AddBankAccount(company, bankhubtest.LinkParams{BrandName: "acb", AccountNumber: "4567890123"})
+	require.ErrorIs(t, err, bankhubtest.ErrAlreadyLinked)
+	assert.Contains(t, err.Error(), first)
+
+	link, err := c.LinkTokens.Create(ctx, &bankhub.LinkTokenCreateParams{CompanyXID: company, Purpose: bankhub.PurposeLinkBankAccount})
+	require.NoError(t, err)
+	_, err = srv.SimulateLink(ctx, link.LinkToken, bankhubtest.LinkParams{BrandName: "ACB", AccountNumber: "4567890123"})
+	require.ErrorIs(t, err, bankhubtest.ErrAlreadyLinked)
+	code, out := postJSON(t, srv.URL+"/__control/link", map[string]string{"link_token_xid": link.XID, "brand_name": "ACB", "account_number": "4567890123"})
+	assert.Equal(t, http.StatusConflict, code)
+	assert.Contains(t, out["error"], "already linked")
+	// Another account, or the same one in another company, links.
+	_, err = srv.SimulateLink(ctx, link.LinkToken, bankhubtest.LinkParams{BrandName: "ACB", AccountNumber: "4567890999"})
+	require.NoError(t, err)
+	_, err = srv.AddBankAccount(srv.AddCompany(bankhubtest.CompanyParams{}), bankhubtest.LinkParams{BrandName: "ACB", AccountNumber: "4567890123"})
+	require.NoError(t, err)
+
+	_, err = srv.SimulateLink(ctx, "nope", bankhubtest.LinkParams{})
+	require.ErrorIs(t, err, bankhubtest.ErrNoLinkToken)
+	require.ErrorIs(t, err, bankhubtest.ErrLinkToken)
+	code, _ = postJSON(t, srv.URL+"/__control/link", map[string]string{"link_token_xid": "nope"})
+	assert.Equal(t, http.StatusNotFound, code)
+	code, _ = postJSON(t, srv.URL+"/__control/link", map[string]string{"link_token_xid": link.XID})
+	assert.Equal(t, http.StatusConflict, code, "a used token is a conflict")
+}

@@ -188,7 +188,7 @@ func (s *Server) hostedComplete(w http.ResponseWriter, r *http.Request) {
 			AccountHolderName: a.AccountHolderName, AccountType: a.AccountType})
 	}
 	if err != nil {
-		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+		writeJSON(w, controlStatus(err), map[string]string{"error": err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {

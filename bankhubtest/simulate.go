@@ -211,6 +211,16 @@ func (p LinkParams) withDefaults() LinkParams {
 // unknown, revoked, expired, or of the other purpose.
 var ErrLinkToken = errors.New("bankhubtest: link token cannot be used")
 
+// ErrNoLinkToken is returned, with ErrLinkToken, for a link token the fake
+// does not know (neither a value nor an xid it issued); the control API
+// answers it 404.
+var ErrNoLinkToken = errors.New("bankhubtest: no such link token")
+
+// ErrAlreadyLinked is returned by SimulateLink and AddBankAccount for an
+// account (bank and number) already linked to the company; the control API
+// answers it 409.
+var ErrAlreadyLinked = errors.New("bankhubtest: the account is already linked to this company")
+
 // SimulateLink plays a user completing the hosted link of linkToken (the
 // token's value, or its xid as in hosted_link_url): a session goes through the link states, a bank account
 // appears, and the webhook events of a successful link are delivered
@@ -221,6 +231,9 @@ func (s *Server) SimulateLink(ctx context.Context, linkToken string, p LinkParam
 	p = p.withDefaults()
 	s.mu.Lock()
 	lt, err := s.usableLinkToken(linkToken, "LINK_BANK_ACCOUNT")
+	if err == nil {
+		err = s.checkNotLinked(lt.companyXID, p)
+	}
 	if err != nil {
 		s.mu.Unlock()
 		return "", err
@@ -312,7 +325,7 @@ func (s *Server) usableLinkToken(value, purpose string) (*linkToken, error) {
 	lt := s.findLinkTokenAny(value)
 	switch {
 	case lt == nil:
-		return nil, fmt.Errorf("%w: unknown link token", ErrLinkToken)
+		return nil, fmt.Errorf("%w: %w", ErrLinkToken, ErrNoLinkToken)
 	case lt.purpose != purpose:
 		return nil, fmt.Errorf("%w: its purpose is %s", ErrLinkToken, lt.purpose)
 	case s.linkTokenStatus(lt) != "Active":
@@ -450,6 +463,9 @@ func (s *Server) AddBankAccount(companyXID string, p LinkParams) (string, error)
 	if s.findCompany(companyXID) == nil {
 		return "", fmt.Errorf("%w: %s", errNoCompany, companyXID)
 	}
+	if err := s.checkNotLinked(companyXID, p); err != nil {
+		return "", err
+	}
 	now := s.now()
 	ba := &bankAccount{xid: newXID(), companyXID: companyXID, brandName: p.BrandName, holderName: p.AccountHolderName,
 		number: p.AccountNumber, accountType: string(p.AccountType), identification: "001234567890", phone: "0000000001",
@@ -485,4 +501,15 @@ func paymentCode(c *company, content string) string {
 		return ""
 	}
 	return strings.ToUpper(re.FindString(content))
+}
+
+// checkNotLinked refuses a second link of one account (bank and number) to
+// one company while the first is active. Call with s.mu held.
+func (s *Server) checkNotLinked(companyXID string, p LinkParams) error {
+	for _, ba := range s.bankAccounts {
+		if ba.companyXID == companyXID && ba.active && strings.EqualFold(ba.brandName, p.BrandName) && ba.number == p.AccountNumber {
+			return fmt.Errorf("%w: %s %s is %s", ErrAlreadyLinked, ba.brandName, ba.number, ba.xid)
+		}
+	}
+	return nil
 }

@@ -343,3 +343,36 @@ func TestReconcileReplayFailuresFail(t *testing.T) {
 		}
 	}
 }
+
+// `fake link` with a token the fake never issued is not found: exit 4.
+func TestFakeLinkUnknownTokenIsNotFound(t *testing.T) {
+	c := newCLI(t)
+	_, stderr, code := c.run("", "fake", "link", "nope", "--env", c.fake.URL)
+	if code != exitNotFound || !strings.Contains(stderr, "404") {
+		t.Errorf("exit %d (want %d): %s", code, exitNotFound, stderr)
+	}
+}
+
+// A mistyped subcommand is an error (gh exits 1 too; here, a usage error),
+// with a suggestion; a bare parent prints its help.
+func TestMistypedCommandsFail(t *testing.T) {
+	c := newCLI(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"companies", "lst"}, `unknown command "lst" for "bankhub companies"; did you mean get or list?`},
+		{[]string{"compnies", "list"}, `unknown command "compnies" for "bankhub"; did you mean companies?`},
+		{[]string{"companies", "list", "--per-pag", "3"}, "unknown flag: --per-pag"},
+		{[]string{"companies", "get"}, "accepts 1 arg(s), received 0"},
+	} {
+		_, stderr, code := c.run("", tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d (want %d), %q", tc.args, code, exitUsage, stderr)
+		}
+	}
+	stdout, _, code := c.run("", "companies")
+	if code != 0 || !strings.Contains(stdout, "Available Commands") {
+		t.Errorf("bare parent: exit %d\n%s", code, stdout)
+	}
+}

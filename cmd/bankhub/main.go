@@ -43,30 +43,51 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	typedUsageErrors(root)
 	err := root.Execute()
 	if errors.Is(err, errDryRun) {
 		return exitOK
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "bankhub: %s\n", strings.TrimPrefix(err.Error(), "bankhub: "))
-		code := exitCode(err)
-		if code == exitError && isCobraUsage(err) {
-			code = exitUsage
-		}
-		return code
+		return exitCode(err)
 	}
 	return exitOK
 }
 
-// isCobraUsage recognises cobra's own errors about flags and arguments.
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{"unknown flag", "unknown command", "unknown shorthand", "flag needs an argument", "invalid argument", "accepts ", "requires at least"} {
-		if strings.Contains(msg, s) {
-			return true
+// typedUsageErrors makes every mistake on the command line a usage error
+// (exit 2) by type, not by cobra's wording: a bad flag or flag value, wrong
+// arguments, and an unknown subcommand (cobra would print the parent's help
+// and exit 0), which also gets cobra's "did you mean" suggestions.
+func typedUsageErrors(cmd *cobra.Command) {
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &codedError{code: exitUsage, err: err} })
+	if args := cmd.Args; args != nil {
+		cmd.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return &codedError{code: exitUsage, err: err}
+			}
+			return nil
 		}
 	}
-	return false
+	if cmd.HasSubCommands() && cmd.Run == nil && cmd.RunE == nil {
+		cmd.Args = cobra.ArbitraryArgs
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return c.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+			if c.SuggestionsMinimumDistance <= 0 {
+				c.SuggestionsMinimumDistance = 2 // cobra's default, set where it finds it unset
+			}
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return &codedError{code: exitUsage, err: errors.New(msg + " (" + c.CommandPath() + " --help lists them)")}
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		typedUsageErrors(sub)
+	}
 }
 
 func (a *app) rootCmd() *cobra.Command {
