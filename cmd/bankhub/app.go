@@ -11,8 +11,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/bankhub-go/bankhub"
 	"github.com/bankhub-go/bankhub/bankhubtest"
@@ -20,7 +22,7 @@ import (
 )
 
 // FakeURL is where --env fake looks for a running fake (bankhub fake).
-const FakeURL = "http://127.0.0.1:8089"
+var FakeURL = "http://127.0.0.1:8089" // a variable for the tests
 
 // app is one invocation: its streams and global flags, and the client made
 // from them.
@@ -34,6 +36,9 @@ type app struct {
 	// however it was named (--env production, its URL, the environment, a
 	// profile).
 	production bool
+	// credentials says where the client id and secret came from, for the
+	// error of a refused token.
+	credentials string
 
 	client *bankhub.Client
 	// forwards are listen's forwards in flight, waited for on shutdown.
@@ -89,41 +94,52 @@ func loadProfile(name string) (profileEntry, error) {
 
 // resolve settles the environment and credentials: flags first, then the
 // environment (BANKHUB_ENV, BANKHUB_CLIENT_ID, BANKHUB_CLIENT_SECRET,
-// BANKHUB_BASE_URL), then the profile; the fake's own credentials for
-// --env fake.
+// BANKHUB_BASE_URL), then the profile. For --env fake the fake's own
+// credentials are used unless flags give others: exported sandbox keys
+// would only be refused by it. Every credential error names where each
+// half came from.
 func (a *app) resolve() (baseURL, id, secret string, err error) {
-	env, id, secret := a.env, a.clientID, a.clientSecret
+	env, envFrom := a.env, "--env"
 	if env == "" {
-		env = os.Getenv("BANKHUB_ENV")
+		env, envFrom = os.Getenv("BANKHUB_ENV"), "BANKHUB_ENV"
 	}
 	if env == "" {
-		env = os.Getenv("BANKHUB_BASE_URL")
+		env, envFrom = os.Getenv("BANKHUB_BASE_URL"), "BANKHUB_BASE_URL"
 	}
-	if id == "" {
-		id = os.Getenv("BANKHUB_CLIENT_ID")
-	}
-	if secret == "" {
-		secret = os.Getenv("BANKHUB_CLIENT_SECRET")
-	}
+	var p profileEntry
 	if a.profile != "" {
-		p, err := loadProfile(a.profile)
-		if err != nil {
+		if p, err = loadProfile(a.profile); err != nil {
 			return "", "", "", err
 		}
 		if env == "" {
-			env = p.Env
-		}
-		if id == "" {
-			id = p.ClientID
-		}
-		if secret == "" {
-			secret = p.ClientSecret
+			env, envFrom = p.Env, "profile "+strconv.Quote(a.profile)
 		}
 	}
 	if env == "" {
-		env = "sandbox"
+		env, envFrom = "sandbox", "the default"
 	}
 	a.env = env
+	id, idFrom := a.clientID, "--client-id"
+	secret, secretFrom := a.clientSecret, "--client-secret"
+	if env == "fake" {
+		if id == "" && secret == "" {
+			id, idFrom = bankhubtest.DefaultClientID, "the fake's own"
+			secret, secretFrom = bankhubtest.DefaultClientSecret, "the fake's own"
+		}
+	} else {
+		if id == "" {
+			id, idFrom = os.Getenv("BANKHUB_CLIENT_ID"), "BANKHUB_CLIENT_ID"
+		}
+		if secret == "" {
+			secret, secretFrom = os.Getenv("BANKHUB_CLIENT_SECRET"), "BANKHUB_CLIENT_SECRET"
+		}
+		if id == "" && a.profile != "" {
+			id, idFrom = p.ClientID, "profile "+strconv.Quote(a.profile)
+		}
+		if secret == "" && a.profile != "" {
+			secret, secretFrom = p.ClientSecret, "profile "+strconv.Quote(a.profile)
+		}
+	}
 	switch env {
 	case "production":
 		baseURL = bankhub.ProductionURL
@@ -131,18 +147,24 @@ func (a *app) resolve() (baseURL, id, secret string, err error) {
 		baseURL = bankhub.SandboxURL
 	case "fake":
 		baseURL = FakeURL
-		if id == "" && secret == "" {
-			id, secret = bankhubtest.DefaultClientID, bankhubtest.DefaultClientSecret
-		}
 	default:
 		if !strings.HasPrefix(env, "http://") && !strings.HasPrefix(env, "https://") {
-			return "", "", "", usageErr("--env must be production, sandbox, fake or a URL, not %q", env)
+			return "", "", "", usageErr("the environment %q (from %s) must be production, sandbox, fake or a URL", env, envFrom)
 		}
 		baseURL = env
 	}
 	a.production = isProduction(baseURL)
-	if !a.dryRun && (id == "" || secret == "") {
-		return "", "", "", usageErr("no credentials: give --client-id and --client-secret, set BANKHUB_CLIENT_ID and BANKHUB_CLIENT_SECRET, or use --profile")
+	a.credentials = fmt.Sprintf("client id from %s, secret from %s, for %s", idFrom, secretFrom, baseURL)
+	if a.dryRun {
+		return baseURL, id, secret, nil
+	}
+	switch {
+	case id == "" && secret == "":
+		return "", "", "", usageErr("no credentials for %s: give --client-id and --client-secret, set BANKHUB_CLIENT_ID and BANKHUB_CLIENT_SECRET, or use --profile", env)
+	case secret == "":
+		return "", "", "", usageErr("a client id (from %s) but no client secret: give --client-secret or set BANKHUB_CLIENT_SECRET", idFrom)
+	case id == "":
+		return "", "", "", usageErr("a client secret (from %s) but no client id: give --client-id or set BANKHUB_CLIENT_ID", secretFrom)
 	}
 	return baseURL, id, secret, nil
 }
@@ -158,6 +180,10 @@ func (a *app) Client() (*bankhub.Client, error) {
 		return nil, err
 	}
 	opts := []bankhub.Option{bankhub.WithBaseURL(baseURL), bankhub.WithUserAgent("bankhub-cli")}
+	if a.env == "fake" { // a local fake is there or not: no seconds of backoff before saying so
+		opts = append(opts, bankhub.WithRetryPolicy(bankhub.RetryPolicy{MaxRetries: 1, MinWait: 50 * time.Millisecond,
+			MaxWait: 100 * time.Millisecond, MaxRetryAfter: time.Second}))
+	}
 	if a.dryRun {
 		opts = append(opts,
 			bankhub.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "dry-run-token", TokenType: "Bearer"})),

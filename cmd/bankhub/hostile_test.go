@@ -376,3 +376,46 @@ func TestMistypedCommandsFail(t *testing.T) {
 		t.Errorf("bare parent: exit %d\n%s", code, stdout)
 	}
 }
+
+// Credentials: for --env fake the fake's own win over exported ones unless
+// flags say otherwise; a half given is named with where it came from; no
+// running fake gets a hint, at once.
+func TestCredentialsAndTheFake(t *testing.T) {
+	fake := bankhubtest.NewTestServer(t)
+	old := FakeURL
+	FakeURL = fake.URL
+	defer func() { FakeURL = old }()
+	t.Setenv("BANKHUB_CLIENT_ID", "sandbox-id-exported")
+	t.Setenv("BANKHUB_CLIENT_SECRET", "sandbox-secret-exported")
+	run := func(args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := Execute(args, strings.NewReader(""), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	if _, stderr, code := run("--env", "fake", "companies", "list"); code != 0 {
+		t.Errorf("exported sandbox keys broke --env fake: exit %d, %s", code, stderr)
+	}
+	if _, stderr, code := run("--env", "fake", "--client-secret", "wrong", "companies", "list"); code != exitUsage ||
+		!strings.Contains(stderr, "a client secret (from --client-secret) but no client id") {
+		t.Errorf("a secret alone for the fake: exit %d, %s", code, stderr)
+	}
+	if _, stderr, code := run("--env", fake.URL, "companies", "list"); code != exitAuth ||
+		!strings.Contains(stderr, "client id from BANKHUB_CLIENT_ID, secret from BANKHUB_CLIENT_SECRET") {
+		t.Errorf("a refused token does not say where its credentials came from: exit %d, %s", code, stderr)
+	}
+	t.Setenv("BANKHUB_CLIENT_SECRET", "")
+	if _, stderr, code := run("--env", fake.URL, "companies", "list"); code != exitUsage ||
+		!strings.Contains(stderr, "a client id (from BANKHUB_CLIENT_ID) but no client secret") {
+		t.Errorf("an id alone: exit %d, %s", code, stderr)
+	}
+	if strings.Contains(fake.URL, "8089") {
+		t.Skip("the test fake took the default port")
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	FakeURL = closed.URL
+	_, stderr, code := run("--env", "fake", "companies", "list")
+	if code != exitNetwork || !strings.Contains(stderr, "start one with `bankhub fake`") {
+		t.Errorf("no fake running: exit %d, %s", code, stderr)
+	}
+}

@@ -49,10 +49,26 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "bankhub: %s\n", strings.TrimPrefix(err.Error(), "bankhub: "))
+		msg := strings.TrimPrefix(err.Error(), "bankhub: ")
+		if hint := a.hint(err); hint != "" {
+			msg += "; " + hint
+		}
+		fmt.Fprintf(stderr, "bankhub: %s\n", msg)
 		return exitCode(err)
 	}
 	return exitOK
+}
+
+// hint says what to do about the errors a newcomer meets first.
+func (a *app) hint(err error) string {
+	var op *net.OpError
+	switch {
+	case errors.Is(err, bankhub.ErrUnauthorized) && a.credentials != "":
+		return "the credentials were refused (" + a.credentials + ")"
+	case a.env == "fake" && errors.As(err, &op) && op.Op == "dial":
+		return "no fake is running at " + FakeURL + ": start one with `bankhub fake` in another terminal"
+	}
+	return ""
 }
 
 // typedUsageErrors makes every mistake on the command line a usage error

@@ -185,10 +185,10 @@ func TestExitCodes(t *testing.T) {
 		{"missing argument", []string{"companies", "get"}, exitUsage, "accepts 1 arg"},
 		{"not found", []string{"companies", "get", "no-such-company"}, exitNotFound, "404"},
 		{"validation", []string{"companies", "create", "--full-name", "Cửa hàng Minh An"}, exitValidation, "400"},
-		{"auth", []string{"companies", "list", "--client-secret", "wrong"}, exitAuth, "401"},
+		{"auth", []string{"companies", "list", "--client-secret", "wrong"}, exitAuth, "401 Unauthenticated; the credentials were refused (client id from --client-id, secret from --client-secret, for http://"},
 		{"network", []string{"companies", "list", "--env", closed.URL}, exitNetwork, "connection refused"},
 		{"bad output", []string{"companies", "list", "-o", "yaml"}, exitUsage, "--output"},
-		{"bad env", []string{"companies", "list", "--env", "staging"}, exitUsage, "--env must be"},
+		{"bad env", []string{"companies", "list", "--env", "staging"}, exitUsage, `the environment "staging" (from --env) must be production, sandbox, fake or a URL`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
