@@ -419,3 +419,39 @@ func TestCredentialsAndTheFake(t *testing.T) {
 		t.Errorf("no fake running: exit %d, %s", code, stderr)
 	}
 }
+
+// link-tokens: create prints both forms; revoke takes either; get by an
+// xid says what it needs.
+func TestLinkTokensEitherForm(t *testing.T) {
+	c := newCLI(t)
+	company := c.fake.AddCompany(bankhubtest.CompanyParams{})
+	for _, by := range []string{"xid", "value"} {
+		stdout, stderr, code := c.run("", "-o", "json", "link-tokens", "create", "--company-xid", company)
+		if code != 0 {
+			t.Fatalf("create: exit %d, %s", code, stderr)
+		}
+		var lt bankhub.LinkTokenCreated
+		if err := json.Unmarshal([]byte(stdout), &lt); err != nil || lt.XID == "" || lt.LinkToken == "" {
+			t.Fatalf("create printed %s (%v)", stdout, err)
+		}
+		table, _, _ := c.run("", "link-tokens", "get", lt.LinkToken)
+		if !strings.Contains(table, "Active") {
+			t.Errorf("get by value: %s", table)
+		}
+		_, stderr, code = c.run("", "link-tokens", "get", lt.XID)
+		if code != exitNotFound || !strings.Contains(stderr, "takes the token's value") {
+			t.Errorf("get by xid: exit %d, %s", code, stderr)
+		}
+		arg := lt.XID
+		if by == "value" {
+			arg = lt.LinkToken
+		}
+		if _, stderr, code := c.run("", "link-tokens", "revoke", arg); code != 0 || !strings.Contains(stderr, "revoked link token "+lt.XID) {
+			t.Errorf("revoke by %s: exit %d, %s", by, code, stderr)
+		}
+		table, _, _ = c.run("", "link-tokens", "get", lt.LinkToken)
+		if !strings.Contains(table, "Revoked") {
+			t.Errorf("after revoke by %s: %s", by, table)
+		}
+	}
+}

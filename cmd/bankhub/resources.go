@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -242,8 +243,9 @@ func (a *app) linkTokensCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t := &table{header: []string{"XID", "HOSTED LINK URL", "EXPIRES (UTC+7)"}, single: true}
-			t.add(lt, lt.XID, lt.HostedLinkURL, showTime(lt.ExpiresAt))
+			// Both forms: get takes the value, revoke either.
+			t := &table{header: []string{"XID", "LINK TOKEN", "HOSTED LINK URL", "EXPIRES (UTC+7)"}, single: true}
+			t.add(lt, lt.XID, lt.LinkToken, lt.HostedLinkURL, showTime(lt.ExpiresAt))
 			return a.print(t)
 		})}
 	f := create.Flags()
@@ -254,9 +256,13 @@ func (a *app) linkTokensCmd() *cobra.Command {
 	f.BoolVar(&p.IsMobileApp, "is-mobile-app", false, "the link opens in a mobile app")
 	f.StringVar(&language, "language", "", "vi (default) or en")
 
-	get := &cobra.Command{Use: "get LINK_TOKEN", Short: "A link token's details, sessions and events", Args: cobra.ExactArgs(1),
+	get := &cobra.Command{Use: "get LINK_TOKEN", Short: "A link token's details, sessions and events (by its value: the LINK TOKEN column of create)",
+		Args: cobra.ExactArgs(1),
 		RunE: a.call(func(c *bankhub.Client, args []string) error {
 			lt, err := c.LinkTokens.Get(a.ctx(), args[0])
+			if errors.Is(err, bankhub.ErrNotFound) {
+				return &codedError{code: exitNotFound, err: fmt.Errorf("%w; link-tokens get takes the token's value (the LINK TOKEN column of link-tokens create), and the API cannot look one up by its xid", err)}
+			}
 			if err != nil {
 				return err
 			}
@@ -265,15 +271,23 @@ func (a *app) linkTokensCmd() *cobra.Command {
 				strconv.Itoa(len(lt.Events)), showTime(lt.ExpiresAt))
 			return a.print(t)
 		})}
-	revoke := &cobra.Command{Use: "revoke LINK_TOKEN_XID", Short: "Revoke a link token", Args: cobra.ExactArgs(1),
+	revoke := &cobra.Command{Use: "revoke LINK_TOKEN_XID|LINK_TOKEN", Short: "Revoke a link token, by its xid or its value", Args: cobra.ExactArgs(1),
 		RunE: a.call(func(c *bankhub.Client, args []string) error {
-			if err := a.confirmWrite("revoke link token " + args[0]); err != nil {
+			xid := args[0]
+			if err := a.confirmWrite("revoke link token " + xid); err != nil {
 				return err
 			}
-			if err := c.LinkTokens.Revoke(a.ctx(), args[0]); err != nil {
+			err := c.LinkTokens.Revoke(a.ctx(), xid)
+			if errors.Is(err, bankhub.ErrNotFound) { // perhaps the value: its details give the xid
+				if lt, gerr := c.LinkTokens.Get(a.ctx(), xid); gerr == nil {
+					xid = lt.XID
+					err = c.LinkTokens.Revoke(a.ctx(), xid)
+				}
+			}
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stderr, "revoked link token %s\n", args[0])
+			fmt.Fprintf(a.stderr, "revoked link token %s\n", xid)
 			return nil
 		})}
 	cmd.AddCommand(create, get, revoke)
