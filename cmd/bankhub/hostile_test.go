@@ -455,3 +455,37 @@ func TestLinkTokensEitherForm(t *testing.T) {
 		}
 	}
 }
+
+func TestPeoplesWording(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{plural(1, "transaction"), "1 transaction"}, {plural(0, "transaction"), "0 transactions"}, {plural(2, "request"), "2 requests"},
+		{showDuration(24 * time.Hour), "24h"}, {showDuration(90 * time.Minute), "1h30m"}, {showDuration(45 * time.Minute), "45m"},
+		{showDuration(90 * time.Second), "1m30s"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+	c := newCLI(t)
+	_, stderr, _ := c.run("", "transactions", "list", "--start-transaction-date", "13/01/2026")
+	if strings.Count(stderr, "bankhub:") != 1 {
+		t.Errorf("a doubled prefix: %q", stderr)
+	}
+}
+
+// companies create shows the company as it is, not the create answer's
+// defaults.
+func TestCompaniesCreateShowsTheCompany(t *testing.T) {
+	c := newCLI(t)
+	stdout, stderr, code := c.run("", "-o", "json", "companies", "create", "--full-name", "Công ty TNHH Mới")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var co bankhub.Company
+	if err := json.Unmarshal([]byte(stdout), &co); err != nil {
+		t.Fatal(err)
+	}
+	if co.Status != bankhub.CompanyActive || !co.Active || co.CreatedAt.IsZero() || co.FullName != "Công ty TNHH Mới" {
+		t.Errorf("printed %+v", co)
+	}
+}

@@ -374,7 +374,7 @@ endpoint can record it (it must de-duplicate on transaction_id, as it must for S
 				return err
 			}
 			if a.output == "" || a.output == "table" {
-				fmt.Fprintf(a.stdout, "%d of the last %s missed by IPN (%d requests)\n", res.Handled, window, res.Requests)
+				fmt.Fprintf(a.stdout, "%d of the last %s missed by IPN (%s)\n", res.Handled, showDuration(window), plural(res.Requests, "request"))
 			}
 			if failed > 0 { // so that `bankhub reconcile --forward-to … || alert` alerts
 				return &codedError{code: exitError, err: fmt.Errorf("%d of %d replays to %s were not delivered", failed, res.Handled, forward)}

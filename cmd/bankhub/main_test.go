@@ -358,7 +358,7 @@ func TestReconcileListsWhatIPNMissed(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	if !strings.Contains(stdout, "DH000002") || !strings.Contains(stdout, "DH000003") || strings.Contains(stdout, "DH000001") ||
-		!strings.Contains(stdout, "200 OK") || !strings.Contains(stdout, "2 of the last 24h0m0s missed by IPN") {
+		!strings.Contains(stdout, "200 OK") || !strings.Contains(stdout, "2 of the last 24h missed by IPN") {
 		t.Errorf("reconcile printed:\n%s", stdout)
 	}
 	mu.Lock()

@@ -278,3 +278,24 @@ func (j jsonSafeWriter) Write(p []byte) (int, error) {
 // jsonUnsafe: encoding/json escapes every C0 control inside a string, so one
 // left in its output is the indentation's whitespace.
 func jsonUnsafe(r rune) bool { return r >= 0x7f && unsafeRune(r) }
+
+// plural writes a count with its noun: "1 transaction", "2 transactions".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// showDuration writes a duration as people say it: 24h, 90m, 1h30m
+// (time.Duration's String says 24h0m0s).
+func showDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -18,7 +18,7 @@ func dateFlag(name, v string) (bankhub.Date, error) {
 	}
 	d, err := bankhub.ParseDate(v)
 	if err != nil {
-		return bankhub.Date{}, usageErr("--%s: %v", name, err)
+		return bankhub.Date{}, usageErr("--%s: %s", name, strings.TrimPrefix(err.Error(), "bankhub: "))
 	}
 	return d, nil
 }
@@ -113,8 +113,15 @@ func (a *app) companiesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t := &table{header: []string{"XID", "FULL NAME"}, single: true}
-			t.add(co, co.XID, co.FullName)
+			// The create answer has the xid and the name only: read the
+			// company back, so that no format shows defaults as facts.
+			if full, err := c.Companies.Get(a.ctx(), co.XID); err == nil {
+				co = full
+			} else {
+				fmt.Fprintf(a.stderr, "created %s, but reading it back failed: %v\n", co.XID, err)
+			}
+			t := &table{header: []string{"XID", "FULL NAME", "STATUS", "CREATED (UTC+7)"}, single: true}
+			t.add(co, co.XID, co.FullName, string(co.Status), showTime(co.CreatedAt))
 			return a.print(t)
 		})}
 	create.Flags().StringVar(&cp.FullName, "full-name", "", "the company's name (required, unique)")
@@ -407,7 +414,7 @@ func (a *app) transactionsCmd() *cobra.Command {
 						total += tx.Amount
 					}
 				}
-				fmt.Fprintf(a.stdout, "%d transactions, net %s\n", len(t.values), showVND(total))
+				fmt.Fprintf(a.stdout, "%s, net %s\n", plural(len(t.values), "transaction"), showVND(total))
 			}
 			return nil
 		})}
