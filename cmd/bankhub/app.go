@@ -40,7 +40,8 @@ type app struct {
 	// error of a refused token.
 	credentials string
 
-	client *bankhub.Client
+	client  *bankhub.Client
+	context context.Context // of every SDK call; cancelled by Ctrl-C
 	// forwards are listen's forwards in flight, waited for on shutdown.
 	forwards *sync.WaitGroup
 }
@@ -266,7 +267,12 @@ func isTerminal(v any) bool {
 }
 
 // ctx is the context of every call.
-func (a *app) ctx() context.Context { return context.Background() }
+func (a *app) ctx() context.Context {
+	if a.context == nil {
+		return context.Background()
+	}
+	return a.context
+}
 
 // isProduction reports whether baseURL is the production API, whatever its
 // case, trailing slash or explicit port.

@@ -489,3 +489,28 @@ func TestCompaniesCreateShowsTheCompany(t *testing.T) {
 		t.Errorf("printed %+v", co)
 	}
 }
+
+// Ctrl-C cancels the request in flight: the command stops at once and
+// exits 130.
+func TestInterruptCancelsTheRequestInFlight(t *testing.T) {
+	c := newCLI(t)
+	c.fake.HangNext(bankhubtest.OpCompanyList, 1, time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var out, errb bytes.Buffer
+	go func() {
+		done <- ExecuteContext(ctx, append(c.base(), "companies", "list"), strings.NewReader(""), &out, &errb)
+	}()
+	for c.fake.Count(bankhubtest.OpCompanyList) == 0 { // the request is in flight
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitInterrupted || !strings.Contains(errb.String(), "interrupted") {
+			t.Errorf("exit %d, %q", code, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request in flight was not cancelled")
+	}
+}

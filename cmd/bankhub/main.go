@@ -6,7 +6,7 @@
 //	bankhub --env sandbox transactions list --all --output csv
 //
 // Exit codes: 0 ok, 1 other error, 2 usage or invalid params, 3 auth, 4 not
-// found, 5 validation, 6 rate limited, 7 server, 8 network, 9 aborted.
+// found, 5 validation, 6 rate limited, 7 server, 8 network, 9 aborted, 130 interrupted.
 package main
 
 import (
@@ -31,13 +31,25 @@ import (
 )
 
 func main() {
-	os.Exit(Execute(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	// Ctrl-C (or SIGTERM) cancels the request in flight; the exit is 130.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := ExecuteContext(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // Execute runs the command line args and returns the exit code. Errors are
 // one line on stderr.
 func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	return ExecuteContext(context.Background(), args, stdin, stdout, stderr)
+}
+
+// ExecuteContext is Execute with a context that every SDK call of the
+// command runs under: cancelling it (main does on Ctrl-C) stops the request
+// in flight, and the exit code is then exitInterrupted.
+func ExecuteContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, context: ctx}
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -47,6 +59,10 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := root.Execute()
 	if errors.Is(err, errDryRun) {
 		return exitOK
+	}
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintln(stderr, "bankhub: interrupted")
+		return exitInterrupted
 	}
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "bankhub: ")
@@ -124,7 +140,7 @@ of sending it, secrets redacted. Times are Vietnam time (UTC+7); money is whole 
 
 Exit codes: 0 ok, 1 other error, 2 usage or invalid params, 3 auth (401/403), 4 not found,
 5 validation (400/413/422), 6 rate limited, 7 server (5xx, blocked, undecodable), 8 network,
-9 aborted (a production write not confirmed).`,
+9 aborted (a production write not confirmed), 130 interrupted (Ctrl-C).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       bankhub.Version,
@@ -184,7 +200,7 @@ as they came (for your local server behind a tunnel).`,
 			if err != nil {
 				return &codedError{code: exitError, err: err}
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signal.NotifyContext(a.ctx(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			fmt.Fprintf(a.stderr, "listening on http://%s (POST /webhook, POST /ipn); Ctrl-C to stop\n", l.Addr())
 			return a.serveListen(ctx, l, secret, ipnKey, forward)

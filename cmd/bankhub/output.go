@@ -21,16 +21,17 @@ import (
 
 // Exit codes, documented in the README and in bankhub --help.
 const (
-	exitOK         = 0
-	exitError      = 1 // anything not below
-	exitUsage      = 2 // bad flags, invalid params (refused before sending)
-	exitAuth       = 3 // 401, 403, bad credentials
-	exitNotFound   = 4 // 404
-	exitValidation = 5 // the server refused the input (400, 413, 422)
-	exitRateLimit  = 6 // 429
-	exitServer     = 7 // 5xx, a block page, an answer that does not decode
-	exitNetwork    = 8 // no answer: connection, DNS, timeout
-	exitAborted    = 9 // a production write not confirmed
+	exitOK          = 0
+	exitError       = 1   // anything not below
+	exitUsage       = 2   // bad flags, invalid params (refused before sending)
+	exitAuth        = 3   // 401, 403, bad credentials
+	exitNotFound    = 4   // 404
+	exitValidation  = 5   // the server refused the input (400, 413, 422)
+	exitRateLimit   = 6   // 429
+	exitServer      = 7   // 5xx, a block page, an answer that does not decode
+	exitNetwork     = 8   // no answer: connection, DNS, timeout
+	exitAborted     = 9   // a production write not confirmed
+	exitInterrupted = 130 // Ctrl-C, as shells report a SIGINT
 )
 
 // codedError carries an exit code.
