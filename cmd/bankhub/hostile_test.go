@@ -514,3 +514,65 @@ func TestInterruptCancelsTheRequestInFlight(t *testing.T) {
 		t.Fatal("the request in flight was not cancelled")
 	}
 }
+
+// bankhub api: any path through the SDK's request path, the answer as it
+// came; errors typed like every command's.
+func TestAPICommand(t *testing.T) {
+	c := newCLI(t)
+	c.fake.AddCompany(bankhubtest.CompanyParams{FullName: "Công ty TNHH API"})
+	stdout, stderr, code := c.run("", "api", "GET", "/v1/company", "--query", "per_page=1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var page struct {
+		Data []bankhub.Company `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &page); err != nil || len(page.Data) != 1 || page.Data[0].FullName != "Công ty TNHH API" {
+		t.Errorf("printed %s (%v)", stdout, err)
+	}
+	stdout, stderr, code = c.run("", "api", "POST", "/v1/company/create", "--data", `{"full_name":"Công ty TNHH Mới","status":"Active"}`)
+	if code != 0 || !strings.Contains(stdout, `"full_name": "Công ty TNHH Mới"`) {
+		t.Errorf("POST: exit %d, %s %s", code, stdout, stderr)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"api", "GET", "/v1/company/no-such"}, exitNotFound, "404"},
+		{[]string{"api", "POST", "/v1/company/create", "--data", "{nope"}, exitUsage, "--data is not valid JSON"},
+		{[]string{"api", "GET", "https://elsewhere.example/v1/company"}, exitUsage, "not a URL"},
+		{[]string{"api", "GET", "/v1/company", "-q", "novalue"}, exitUsage, "want name=value"},
+	} {
+		_, stderr, code := c.run("", tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.msg) {
+			t.Errorf("%v: exit %d (want %d), %s", tc.args, code, tc.code, stderr)
+		}
+	}
+}
+
+// Completion offers the values of enumerated flags and the ids of the
+// account's companies and bank accounts.
+func TestCompletionValuesAndIDs(t *testing.T) {
+	c := newCLI(t)
+	company, account := c.seed()
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "companies", "list", "--env", ""}, []string{"production", "sandbox", "fake"}},
+		{[]string{"__complete", "companies", "list", "-o", ""}, []string{"table", "json", "jsonl", "csv"}},
+		{[]string{"__complete", "companies", "list", "--status", ""}, []string{"Active", "Pending"}},
+		{[]string{"__complete", "link-tokens", "create", "--purpose", ""}, []string{"LINK_BANK_ACCOUNT", "UNLINK_BANK_ACCOUNT"}},
+		{[]string{"__complete", "companies", "get", ""}, []string{company}},
+		{[]string{"__complete", "link-tokens", "create", "--company-xid", ""}, []string{company}},
+		{[]string{"__complete", "bank-accounts", "get", ""}, []string{account}},
+	} {
+		stdout, stderr, _ := c.run("", tc.args...)
+		for _, w := range tc.want {
+			if !strings.Contains(stdout, w) {
+				t.Errorf("%v: %q not offered:\n%s%s", tc.args, w, stdout, stderr)
+			}
+		}
+	}
+}

@@ -56,7 +56,8 @@ func ExecuteContext(ctx context.Context, args []string, stdin io.Reader, stdout,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	typedUsageErrors(root)
-	err := root.Execute()
+	a.completions(root)
+	err := root.ExecuteContext(ctx)
 	if errors.Is(err, errDryRun) {
 		return exitOK
 	}
@@ -155,7 +156,7 @@ Exit codes: 0 ok, 1 other error, 2 usage or invalid params, 3 auth (401/403), 4 
 	pf.BoolVarP(&a.yes, "yes", "y", false, "do not ask before writing to production")
 	pf.BoolVar(&a.dryRun, "dry-run", false, "print the request instead of sending it")
 	root.AddCommand(a.companiesCmd(), a.linkTokensCmd(), a.bankAccountsCmd(), a.transactionsCmd(),
-		a.merchantConfigCmd(), a.webhooksCmd(), a.authCmd(), a.listenCmd(), a.reconcileCmd(), a.fakeCmd())
+		a.merchantConfigCmd(), a.webhooksCmd(), a.authCmd(), a.listenCmd(), a.reconcileCmd(), a.fakeCmd(), a.apiCmd())
 	return root
 }
 
