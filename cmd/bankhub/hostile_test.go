@@ -14,6 +14,8 @@ import (
 
 	"github.com/bankhub-go/bankhub"
 	"github.com/bankhub-go/bankhub/bankhubtest"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Text from the bank is written by whoever sends money: these contents try
@@ -573,6 +575,53 @@ func TestCompletionValuesAndIDs(t *testing.T) {
 			if !strings.Contains(stdout, w) {
 				t.Errorf("%v: %q not offered:\n%s%s", tc.args, w, stdout, stderr)
 			}
+		}
+	}
+}
+
+// Every command has an example in its help, and every flag a description.
+func TestHelpIsComplete(t *testing.T) {
+	a := &app{}
+	root := a.rootCmd()
+	setExamples(root)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Runnable() && c.Example == "" && c.Name() != "help" && c.Name() != "completion" && !strings.HasPrefix(c.CommandPath(), "bankhub completion") {
+			t.Errorf("%s has no example", c.CommandPath())
+		}
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+			if strings.TrimSpace(f.Usage) == "" {
+				t.Errorf("%s --%s has no description", c.CommandPath(), f.Name)
+			}
+		})
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(root)
+	for path := range examples {
+		found := false
+		var find func(c *cobra.Command)
+		find = func(c *cobra.Command) {
+			found = found || c.CommandPath() == path
+			for _, s := range c.Commands() {
+				find(s)
+			}
+		}
+		find(root)
+		if !found {
+			t.Errorf("an example for %q, which is no command", path)
+		}
+	}
+}
+
+// bankhub fake --help names the subcommands that drive a running fake.
+func TestFakeHelpNamesItsSubcommands(t *testing.T) {
+	var out, errb bytes.Buffer
+	Execute([]string{"fake", "--help"}, strings.NewReader(""), &out, &errb)
+	for _, want := range []string{"bankhub fake link LINK_TOKEN_XID", "bankhub fake unlink", "bankhub fake transfer", "-seed", "one dash or two"} {
+		if !strings.Contains(out.String()+errb.String(), want) {
+			t.Errorf("%q missing from bankhub fake --help:\n%s%s", want, out.String(), errb.String())
 		}
 	}
 }

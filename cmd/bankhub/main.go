@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -57,6 +58,7 @@ func ExecuteContext(ctx context.Context, args []string, stdin io.Reader, stdout,
 	root.SetErr(stderr)
 	typedUsageErrors(root)
 	a.completions(root)
+	setExamples(root)
 	err := root.ExecuteContext(ctx)
 	if errors.Is(err, errDryRun) {
 		return exitOK
@@ -412,6 +414,16 @@ func (a *app) fakeCmd() *cobra.Command {
 and its control API). Its subcommands drive a running fake (--env fake, or --env URL).`,
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if slices.ContainsFunc(args, func(s string) bool { return s == "-h" || s == "-help" || s == "--help" }) {
+				defer fmt.Fprint(a.stderr, `
+Subcommands, to drive a running fake (--env fake, or --env URL):
+  bankhub fake link LINK_TOKEN_XID      complete a LINK token as a user would
+  bankhub fake unlink LINK_TOKEN_XID    complete an UNLINK token
+  bankhub fake transfer --bank-account-xid XID --amount N --content TEXT
+                                        book a transfer (and deliver its IPN)
+Flags take one dash or two (-seed, --seed).
+`)
+			}
 			if code := fakeserver.Main("bankhub fake", args, a.stdout, a.stderr); code != 0 {
 				return &codedError{code: code, err: errors.New("fake stopped")}
 			}

@@ -79,7 +79,7 @@ func (a *app) companiesCmd() *cobra.Command {
 			}
 			return a.print(t)
 		})}
-	list.Flags().StringVar(&lp.Query, "q", "", "search full_name")
+	list.Flags().StringVarP(&lp.Query, "query", "q", "", "search the full name")
 	list.Flags().StringVar(&status, "status", "", "Active, Pending, ...")
 	list.Flags().StringVar(&sort, "sort-created-at", "", "asc or desc (server default desc)")
 	pagingFlags(list, &lp.Page, &lp.PerPage, &all)
@@ -181,8 +181,8 @@ func (a *app) companiesCmd() *cobra.Command {
 			return nil
 		}}
 	f := update.Flags()
-	f.StringVar(&upFullName, "full-name", "", "")
-	f.StringVar(&upShortName, "short-name", "", "")
+	f.StringVar(&upFullName, "full-name", "", "the company's new name (unique)")
+	f.StringVar(&upShortName, "short-name", "", "the company's short name")
 	f.StringVar(&upStatus, "status", "", "Active, Pending, ...")
 	f.StringVar(&upCode, "payment-code", "", "on or off")
 	f.StringVar(&upPrefix, "payment-code-prefix", "", "2 to 5 letters, e.g. DH")
@@ -336,7 +336,7 @@ func (a *app) bankAccountsCmd() *cobra.Command {
 		})}
 	list.Flags().StringVar(&p.CompanyXID, "company-xid", "", "one company's accounts")
 	list.Flags().StringVar(&p.BankID, "bank-id", "", "one bank, e.g. MBBank")
-	list.Flags().StringVar(&p.Query, "q", "", "search")
+	list.Flags().StringVarP(&p.Query, "query", "q", "", "search the bank accounts")
 	pagingFlags(list, &p.Page, &p.PerPage, &all)
 	get := &cobra.Command{Use: "get XID", Short: "A bank account with its virtual accounts", Args: cobra.ExactArgs(1),
 		RunE: a.call(func(c *bankhub.Client, args []string) error {
@@ -419,15 +419,15 @@ func (a *app) transactionsCmd() *cobra.Command {
 			return nil
 		})}
 	f := list.Flags()
-	f.StringVar(&p.CompanyXID, "company-xid", "", "")
-	f.StringVar(&p.BankAccountXID, "bank-account-xid", "", "")
+	f.StringVar(&p.CompanyXID, "company-xid", "", "one company's transactions")
+	f.StringVar(&p.BankAccountXID, "bank-account-xid", "", "one bank account's transactions")
 	f.StringVar(&p.BrandName, "brand-name", "", "a bank, e.g. MBBank")
 	f.StringVar(&day, "transaction-date", "", "one day, YYYY-MM-DD")
 	f.StringVar(&start, "start-transaction-date", "", "from, YYYY-MM-DD")
 	f.StringVar(&end, "end-transaction-date", "", "to, YYYY-MM-DD")
 	f.StringVar(&transferType, "transfer-type", "", "in or out")
 	f.StringVar(&webhookSuccess, "webhook-success", "", "1 delivered, 0 not delivered")
-	f.StringVar(&p.Query, "q", "", "search content, payment code, account number")
+	f.StringVarP(&p.Query, "query", "q", "", "search the content, payment code and account number")
 	pagingFlags(list, &p.Page, &p.PerPage, &all)
 
 	get := &cobra.Command{Use: "get TRANSACTION_ID", Short: "One transaction", Args: cobra.ExactArgs(1),
