@@ -114,3 +114,30 @@ func TestLinkingTwiceAndUnknownTokens(t *testing.T) {
 	code, _ = postJSON(t, srv.URL+"/__control/link", map[string]string{"link_token_xid": link.XID})
 	assert.Equal(t, http.StatusConflict, code, "a used token is a conflict")
 }
+
+// What a screen reader needs of the hosted page: errors announced and tied
+// to their field, the outcome's heading focused, the ✓ glyph hidden; and a
+// favicon that is not a 404.
+func TestHostedPageForScreenReaders(t *testing.T) {
+	t.Parallel()
+	srv := bankhubtest.NewTestServer(t)
+	company := srv.AddCompany(bankhubtest.CompanyParams{})
+	link, err := srv.Client().LinkTokens.Create(context.Background(), &bankhub.LinkTokenCreateParams{CompanyXID: company, Purpose: bankhub.PurposeLinkBankAccount})
+	require.NoError(t, err)
+	code, page := getPage(t, link.HostedLinkURL)
+	require.Equal(t, 200, code)
+	for _, want := range []string{
+		`id="account" inputmode="numeric" autocomplete="off" aria-describedby="account-error"`,
+		`id="account-error" role="alert"`,
+		`aria-describedby="otp-error"`, `id="otp-error" role="alert"`,
+		`setAttribute("aria-invalid", "true")`,
+		`<div class="ok" aria-hidden="true">✓</div>`,
+		`<h1 id="done-title" tabindex="-1">`, `$("done-title").focus()`,
+	} {
+		assert.Contains(t, page, want)
+	}
+	resp, err := http.Get(srv.URL + "/favicon.ico")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+}

@@ -66,6 +66,11 @@ var hostedPage = template.Must(template.New("hosted").Parse(hostedHTML))
 
 func (s *Server) hostedRoutes() {
 	s.mux.HandleFunc("GET /link/{xid}", s.hostedLink)
+	// Browsers ask for it with every page: no icon, and no 404 in the log.
+	s.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	s.mux.HandleFunc("POST /link/{xid}/lookup", s.hostedLookup)
 	s.mux.HandleFunc("POST /link/{xid}/complete", s.hostedComplete)
 }
