@@ -31,7 +31,7 @@ type app struct {
 	stdout, stderr io.Writer
 
 	env, clientID, clientSecret, profile, output string
-	yes, dryRun                                  bool
+	yes, dryRun, noCache                         bool
 	// production is true when the resolved base URL is production's,
 	// however it was named (--env production, its URL, the environment, a
 	// profile).
@@ -190,6 +190,15 @@ func (a *app) Client() (*bankhub.Client, error) {
 			bankhub.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "dry-run-token", TokenType: "Bearer"})),
 			bankhub.WithHTTPClient(&http.Client{Transport: dryRun{w: a.stdout}}),
 			bankhub.WithRetryPolicy(bankhub.NoRetry))
+	}
+	if !a.dryRun && !a.noCache {
+		exchange, err := bankhub.NewClient(id, secret, opts...)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		if tc := newTokenCache(baseURL, id, secret, exchange); tc != nil {
+			opts = append(opts, bankhub.WithTokenSource(tc))
+		}
 	}
 	c, err := bankhub.NewClient(id, secret, opts...)
 	if err != nil {

@@ -157,6 +157,7 @@ Exit codes: 0 ok, 1 other error, 2 usage or invalid params, 3 auth (401/403), 4 
 	pf.StringVarP(&a.output, "output", "o", "table", "table, json, jsonl or csv")
 	pf.BoolVarP(&a.yes, "yes", "y", false, "do not ask before writing to production")
 	pf.BoolVar(&a.dryRun, "dry-run", false, "print the request instead of sending it")
+	pf.BoolVar(&a.noCache, "no-cache", false, "fetch a new access token instead of the cached one (kept 0600 in the user's cache directory, never the secret)")
 	root.AddCommand(a.companiesCmd(), a.linkTokensCmd(), a.bankAccountsCmd(), a.transactionsCmd(),
 		a.merchantConfigCmd(), a.webhooksCmd(), a.authCmd(), a.listenCmd(), a.reconcileCmd(), a.fakeCmd(), a.apiCmd())
 	return root
@@ -166,21 +167,25 @@ Exit codes: 0 ok, 1 other error, 2 usage or invalid params, 3 auth (401/403), 4 
 
 func (a *app) authCmd() *cobra.Command {
 	var show bool
+	check := a.call(func(c *bankhub.Client, _ []string) error {
+		tok, err := c.ExchangeToken(a.ctx())
+		if err != nil {
+			return err
+		}
+		t := &table{header: []string{"ENVIRONMENT", "TOKEN", "EXPIRES (UTC+7)"}, single: true}
+		value := "[hidden: --show-token]"
+		if show {
+			value = tok.AccessToken
+		}
+		t.add(map[string]any{"environment": c.BaseURL(), "access_token": value, "expiry": tok.Expiry.In(bankhub.VietnamZone()).Format(time.RFC3339)},
+			c.BaseURL(), value, tok.Expiry.In(bankhub.VietnamZone()).Format(timeLayout))
+		return a.print(t)
+	})
 	cmd := &cobra.Command{Use: "auth", Short: "Check the credentials and show the token's expiry", Args: cobra.NoArgs,
-		RunE: a.call(func(c *bankhub.Client, _ []string) error {
-			tok, err := c.ExchangeToken(a.ctx())
-			if err != nil {
-				return err
-			}
-			t := &table{header: []string{"ENVIRONMENT", "TOKEN", "EXPIRES (UTC+7)"}, single: true}
-			value := "[hidden: --show-token]"
-			if show {
-				value = tok.AccessToken
-			}
-			t.add(map[string]any{"environment": c.BaseURL(), "access_token": value, "expiry": tok.Expiry.In(bankhub.VietnamZone()).Format(time.RFC3339)},
-				c.BaseURL(), value, tok.Expiry.In(bankhub.VietnamZone()).Format(timeLayout))
-			return a.print(t)
-		})}
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a.noCache = true // a check of the credentials exchanges them, whatever is cached
+			return check(cmd, args)
+		}}
 	cmd.Flags().BoolVar(&show, "show-token", false, "print the access token itself")
 	return cmd
 }
