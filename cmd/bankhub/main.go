@@ -159,7 +159,8 @@ Exit codes: 0 ok, 1 other error, 2 usage or invalid params, 3 auth (401/403), 4 
 	pf.BoolVar(&a.dryRun, "dry-run", false, "print the request instead of sending it")
 	pf.BoolVar(&a.noCache, "no-cache", false, "fetch a new access token instead of the cached one (kept 0600 in the user's cache directory, never the secret)")
 	root.AddCommand(a.companiesCmd(), a.linkTokensCmd(), a.bankAccountsCmd(), a.transactionsCmd(),
-		a.merchantConfigCmd(), a.webhooksCmd(), a.authCmd(), a.listenCmd(), a.reconcileCmd(), a.fakeCmd(), a.apiCmd())
+		a.merchantConfigCmd(), a.webhooksCmd(), a.authCmd(), a.listenCmd(), a.reconcileCmd(), a.fakeCmd(), a.apiCmd(),
+		a.loginCmd(), a.profilesCmd())
 	return root
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,5 +69,43 @@ func TestTokenCache(t *testing.T) {
 	}
 	if _, _, code := c.run("", "companies", "list", "--client-secret", "wrong"); code != exitAuth {
 		t.Errorf("a wrong secret used the cached token: exit %d", code)
+	}
+}
+
+// login checks the credentials before it saves them, 0600, and profiles
+// lists them without the secret.
+func TestLoginAndProfiles(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("BANKHUB_CONFIG", filepath.Join(dir, "conf", "profiles.json"))
+	c := newCLI(t)
+	run := func(stdin string, args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := Execute(args, strings.NewReader(stdin), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	_, stderr, code := run("id\nwrong-secret\n", "login", "--profile", "shop", "--env", c.fake.URL)
+	if code != exitAuth || !strings.Contains(stderr, "nothing saved") {
+		t.Errorf("wrong credentials: exit %d, %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "conf", "profiles.json")); err == nil {
+		t.Error("a profile was saved with refused credentials")
+	}
+	_, stderr, code = run(c.fake.ClientID+"\n"+c.fake.ClientSecret+"\n", "login", "--profile", "shop", "--env", c.fake.URL)
+	if code != 0 || !strings.Contains(stderr, `saved profile "shop"`) {
+		t.Fatalf("login: exit %d, %s", code, stderr)
+	}
+	st, err := os.Stat(filepath.Join(dir, "conf", "profiles.json"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("profile file: %v %v", st, err)
+	}
+	if _, stderr, code := run("", "--profile", "shop", "companies", "list"); code != 0 {
+		t.Errorf("the saved profile does not work: exit %d, %s", code, stderr)
+	}
+	stdout, stderr, code := run("", "profiles")
+	if code != 0 || !strings.Contains(stdout, "shop") || !strings.Contains(stdout, c.fake.ClientID) || strings.Contains(stdout+stderr, c.fake.ClientSecret) {
+		t.Errorf("profiles: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if _, stderr, code := run("\n\n", "login"); code != exitUsage || !strings.Contains(stderr, "needs a client id and a client secret") {
+		t.Errorf("empty input: exit %d, %s", code, stderr)
 	}
 }
