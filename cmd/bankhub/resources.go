@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"strconv"
 	"strings"
@@ -34,6 +36,32 @@ func (a *app) call(fn func(c *bankhub.Client, args []string) error) func(*cobra.
 	}
 }
 
+// listOrAll is every list command's body: one page (list), or with --all
+// every page (walk), with progress on stderr; add takes each item.
+func listOrAll[T, P any](a *app, all bool, list func(context.Context, *P) (*bankhub.Page[T], error),
+	walk func(context.Context, *P) iter.Seq2[T, error], params *P, add func(T)) error {
+	if !all {
+		page, err := list(a.ctx(), params)
+		if err != nil {
+			return err
+		}
+		for _, v := range page.Data {
+			add(v)
+		}
+		return nil
+	}
+	pr := a.progress()
+	defer pr.done()
+	for v, err := range walk(a.ctx(), params) {
+		if err != nil {
+			return err
+		}
+		pr.tick()
+		add(v)
+	}
+	return nil
+}
+
 // writeClient is the client for a write, once a write to production is
 // confirmed (see confirmWrite).
 func (a *app) writeClient(what string) (*bankhub.Client, error) {
@@ -58,24 +86,8 @@ func (a *app) companiesCmd() *cobra.Command {
 		RunE: a.call(func(c *bankhub.Client, _ []string) error {
 			lp.Status, lp.SortCreatedAt = bankhub.CompanyStatus(status), bankhub.SortOrder(sort)
 			t := companyTable()
-			if all {
-				p := a.progress()
-				for co, err := range c.Companies.All(a.ctx(), &lp) {
-					if err != nil {
-						return err
-					}
-					p.tick()
-					addCompany(t, co)
-				}
-				p.done()
-				return a.print(t)
-			}
-			page, err := c.Companies.List(a.ctx(), &lp)
-			if err != nil {
+			if err := listOrAll(a, all, c.Companies.List, c.Companies.All, &lp, func(co bankhub.Company) { addCompany(t, co) }); err != nil {
 				return err
-			}
-			for _, co := range page.Data {
-				addCompany(t, co)
 			}
 			return a.print(t)
 		})}
@@ -313,24 +325,8 @@ func (a *app) bankAccountsCmd() *cobra.Command {
 			add := func(b bankhub.BankAccount) {
 				t.add(b, b.XID, b.CompanyXID, b.BrandName, b.AccountNumber, b.AccountHolderName, string(b.AccountType), showTime(b.LastTransaction))
 			}
-			if all {
-				pr := a.progress()
-				for b, err := range c.BankAccounts.All(a.ctx(), &p) {
-					if err != nil {
-						return err
-					}
-					pr.tick()
-					add(b)
-				}
-				pr.done()
-				return a.print(t)
-			}
-			page, err := c.BankAccounts.List(a.ctx(), &p)
-			if err != nil {
+			if err := listOrAll(a, all, c.BankAccounts.List, c.BankAccounts.All, &p, add); err != nil {
 				return err
-			}
-			for _, b := range page.Data {
-				add(b)
 			}
 			return a.print(t)
 		})}
@@ -383,24 +379,8 @@ func (a *app) transactionsCmd() *cobra.Command {
 			}
 			t := transactionTable()
 			var total bankhub.VND
-			if all {
-				pr := a.progress()
-				for tx, err := range c.Transactions.All(a.ctx(), &p) {
-					if err != nil {
-						return err
-					}
-					pr.tick()
-					addTransaction(t, tx)
-				}
-				pr.done()
-			} else {
-				page, err := c.Transactions.List(a.ctx(), &p)
-				if err != nil {
-					return err
-				}
-				for _, tx := range page.Data {
-					addTransaction(t, tx)
-				}
+			if err := listOrAll(a, all, c.Transactions.List, c.Transactions.All, &p, func(tx bankhub.Transaction) { addTransaction(t, tx) }); err != nil {
+				return err
 			}
 			if err := a.print(t); err != nil {
 				return err
