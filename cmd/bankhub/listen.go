@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/bankhub-go/bankhub"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) listenCmd() *cobra.Command {
+	var addr, secret, ipnKey, forward string
+	cmd := &cobra.Command{Use: "listen", Short: "Serve the webhook and IPN endpoints locally and print each verified notification",
+		Long: `listen serves POST /webhook (events, verified with --webhook-secret) and POST /ipn (IPN,
+verified with --ipn-key) on --addr, with the SDK's handlers, and prints each verified
+notification. With --forward-to URL, each is also sent on to URL + its path, body and headers
+as they came (for your local server behind a tunnel).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if secret == "" && ipnKey == "" {
+				return usageErr("give --webhook-secret, --ipn-key or both")
+			}
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				return &codedError{code: exitError, err: err}
+			}
+			ctx, stop := signal.NotifyContext(a.ctx(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			fmt.Fprintf(a.stderr, "listening on http://%s (POST /webhook, POST /ipn); Ctrl-C to stop\n", l.Addr())
+			return a.serveListen(ctx, l, secret, ipnKey, forward)
+		}}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:4242", "listen address")
+	f.StringVar(&secret, "webhook-secret", "", "the webhook's secret_key")
+	f.StringVar(&ipnKey, "ipn-key", "", "the IPN API key SePay issued")
+	f.StringVar(&forward, "forward-to", "", "also send each notification on to this base URL")
+	return cmd
+}
+
+// listenHandler is what listen serves; a separate function so that tests
+// can drive it with the SDK's test requests.
+func (a *app) listenHandler(secret, ipnKey, forward string) http.Handler {
+	mux := http.NewServeMux()
+	out := &syncWriter{w: a.stdout}
+	errOut := &syncWriter{w: a.stderr}
+	if a.forwards == nil {
+		a.forwards = new(sync.WaitGroup)
+	}
+	// The forward carries the notification's own headers (the secret or the
+	// key included, for the local app to verify), so it goes to the target
+	// given and nowhere else: a redirect is not followed.
+	forwardClient := &http.Client{Timeout: forwardTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	relay := func(path string, header http.Header, body []byte) {
+		req, err := http.NewRequest(http.MethodPost, strings.TrimRight(forward, "/")+path, bytes.NewReader(body))
+		if err != nil {
+			errOut.line("forward: %v", err)
+			return
+		}
+		req.Header = header
+		resp, err := forwardClient.Do(req)
+		if err != nil {
+			errOut.line("forward %s: %v", path, err)
+			return
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+			errOut.line("forwarded %s → %s (a redirect, not followed)", path, resp.Status)
+			return
+		}
+		errOut.line("forwarded %s → %s", path, resp.Status)
+	}
+	// keep reads the body for forwarding and hands the handler a copy. SePay
+	// is answered first (it waits 8 seconds): the forward happens after.
+	keep := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, bankhub.DefaultMaxBodySize))
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			rec := &statusRecorder{ResponseWriter: w}
+			h.ServeHTTP(rec, r)
+			if rec.status == http.StatusOK && forward != "" {
+				a.forwards.Add(1)
+				go func(path string, header http.Header) {
+					defer a.forwards.Done()
+					relay(path, header, body)
+				}(r.URL.Path, r.Header.Clone())
+			}
+		})
+	}
+	logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if secret != "" {
+		mux.Handle("POST /webhook", keep(bankhub.NewWebhookHandler(secret, func(_ context.Context, ev *bankhub.Event) error {
+			t := &table{header: []string{"EVENT", "XID", "TIME (UTC+7)"}, single: true}
+			t.add(ev, string(ev.Type), ev.XID, ev.Timestamp.In(bankhub.VietnamZone()).Format(timeLayout))
+			return out.print(a, t)
+		}, bankhub.WithHandlerLogger(logger))))
+	}
+	if ipnKey != "" {
+		mux.Handle("POST /ipn", keep(bankhub.NewIPNHandler(ipnKey, func(_ context.Context, n *bankhub.IPN) error {
+			t := &table{header: []string{"IPN", "TRANSACTION ID", "TYPE", "AMOUNT", "PAYMENT CODE", "CONTENT"}, single: true}
+			t.add(n, "ipn", n.TransactionID, string(n.TransferType), showVND(n.Amount), n.PaymentCode, n.Content)
+			return out.print(a, t)
+		}, bankhub.WithHandlerLogger(logger))))
+	}
+	return mux
+}
+
+func (a *app) serveListen(ctx context.Context, l net.Listener, secret, ipnKey, forward string) error {
+	srv := &http.Server{Handler: a.listenHandler(secret, ipnKey, forward), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	if a.forwards != nil {
+		a.forwards.Wait()
+	}
+	return nil
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) { r.status = code; r.ResponseWriter.WriteHeader(code) }
+
+// syncWriter serialises the lines of concurrent notifications.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// line writes one line, its text escaped for the terminal.
+func (s *syncWriter) line(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintln(s.w, terminalSafe(fmt.Sprintf(format, args...)))
+}
+
+// forwardTimeout bounds one forward of listen and one replay of reconcile
+// (a variable for the tests).
+var forwardTimeout = 10 * time.Second
+
+func (s *syncWriter) print(a *app, t *table) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a.output == "" || a.output == "table" {
+		fmt.Fprintln(s.w, joinCells(t.rows[0], "  "))
+		return nil
+	}
+	b := *a
+	b.output = "jsonl"
+	b.stdout = s.w
+	return b.print(t)
+}
