@@ -321,7 +321,11 @@ func TestReconcilerRunPollsUntilCancelled(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- rec.Run(ctx) }()
 	ids := m.transfer(t, 3)
-	require.Eventually(t, func() bool { return m.ledger.count(ids[2]) == 1 }, 5*time.Second, time.Millisecond)
+	// All three, in whichever passes: a pass walks newest first and stops
+	// at the cancellation, so waiting for one could stop it before the rest.
+	require.Eventually(t, func() bool {
+		return m.ledger.count(ids[0]) == 1 && m.ledger.count(ids[1]) == 1 && m.ledger.count(ids[2]) == 1
+	}, 5*time.Second, time.Millisecond)
 	cancel()
 	select {
 	case err := <-done:
