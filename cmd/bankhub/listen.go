@@ -100,7 +100,9 @@ func (a *app) listenHandler(secret, ipnKey, forward string) http.Handler {
 			}
 		})
 	}
-	logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// The handlers' log lines and the forwards' lines share one lock: both
+	// write to stderr, from the request's goroutine and the forward's.
+	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if secret != "" {
 		mux.Handle("POST /webhook", keep(bankhub.NewWebhookHandler(secret, func(_ context.Context, ev *bankhub.Event) error {
 			t := &table{header: []string{"EVENT", "XID", "TIME (UTC+7)"}, single: true}
@@ -146,6 +148,13 @@ func (r *statusRecorder) WriteHeader(code int) { r.status = code; r.ResponseWrit
 type syncWriter struct {
 	mu sync.Mutex
 	w  io.Writer
+}
+
+// Write writes p whole, under the same lock as line and print.
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 // line writes one line, its text escaped for the terminal.
