@@ -422,3 +422,28 @@ func ExampleClient_Do() {
 	fmt.Println(len(answer.Data.Keywords), "keywords")
 	// Output: 0 keywords
 }
+
+// A refund is money out: wrapped in IncomingOnly, the function that credits
+// orders never sees it, by IPN or by the reconciler.
+func ExampleIncomingOnly() {
+	paid := map[string]bankhub.VND{}
+	credit := bankhub.IncomingOnly(func(ctx context.Context, n *bankhub.IPN) error {
+		paid[n.PaymentCode] += n.Amount
+		return nil
+	})
+	h := bankhub.NewIPNHandler("ipn-key", credit, bankhub.WithDedupe(bankhub.NewMemoryDedupe(0, 0)))
+	for _, n := range []*bankhub.IPN{
+		{TransactionID: "t1", TransferType: bankhub.TransferCredit, Amount: 500_000, PaymentCode: "DH123456", Content: "Thanh toan DH123456"},
+		{TransactionID: "t2", TransferType: bankhub.TransferDebit, Amount: 500_000, PaymentCode: "DH123456", Content: "Hoan tien DH123456"},
+	} {
+		req, _ := bankhub.NewIPNTestRequest("/bankhub/ipn", "ipn-key", n)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		fmt.Println(n.TransactionID, rec.Code)
+	}
+	fmt.Println(paid)
+	// Output:
+	// t1 200
+	// t2 200
+	// map[DH123456:500,000 VND]
+}
