@@ -65,7 +65,7 @@ func ExecuteContext(ctx context.Context, args []string, stdin io.Reader, stdout,
 		if hint := a.hint(err); hint != "" {
 			msg += "; " + hint
 		}
-		fmt.Fprintf(stderr, "bankhub: %s\n", msg)
+		fmt.Fprintf(stderr, "bankhub: %s\n", terminalSafe(msg)) // a server's or a fake's words, one line
 		return exitCode(err)
 	}
 	return exitOK

@@ -30,8 +30,8 @@
 //     payment. It is booked in outgoing, for the books.
 //  2. The payment code is IPN.PaymentCode, which Bank Hub extracts from the
 //     transfer's content with the company's payment-code settings (DH and 6
-//     to 8 digits here); if it is empty, the first DH and 6 to 8 digits in
-//     the content, in any case.
+//     to 8 digits here); if it is empty or not of that form, the first DH
+//     and 6 to 8 digits in the content, in any case.
 //  3. A code that names an order credits the transfer's whole amount to it
 //     and appends a payment row. Parts add up (partly paid until the amount
 //     is reached); more than the amount is kept on the order as overpaid,

@@ -107,3 +107,32 @@ func TestDemoRefusesADatabaseWithOrders(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the demo needs a database without orders, and PostgreSQL (DATABASE_URL) has 5")
 }
+
+// A payment code is used only when it is one of the shop's: the sender's
+// text never becomes a reason or a code.
+func TestHostilePaymentCodeIsNotTrusted(t *testing.T) {
+	db, dialect, _, closeDB, err := openDB("")
+	require.NoError(t, err)
+	defer closeDB()
+	shop, err := OpenShop(context.Background(), db, dialect)
+	require.NoError(t, err)
+	o, err := shop.CreateOrder(context.Background(), 100_000)
+	require.NoError(t, err)
+	h := bankhub.NewIPNHandler("k", shop.inbox.Func(shop.Record), bankhub.WithDedupe(shop.inbox))
+	for i, n := range []*bankhub.IPN{
+		{TransactionID: "t1", TransferType: bankhub.TransferCredit, Amount: 1_000, PaymentCode: "DH1\x1b[2J", Content: "an tet"},
+		{TransactionID: "t2", TransferType: bankhub.TransferCredit, Amount: 2_000, PaymentCode: "X\nforged", Content: "ck " + strings.ToLower(o.Code)},
+	} {
+		req, err := bankhub.NewIPNTestRequest("/ipn", "k", n)
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		require.Equal(t, 200, rec.Code, i)
+	}
+	var reason string
+	require.NoError(t, db.QueryRow(`SELECT reason FROM unmatched WHERE transaction_id = 't1'`).Scan(&reason))
+	assert.Equal(t, "no payment code in the content", reason)
+	got, err := shop.Order(context.Background(), o.Code)
+	require.NoError(t, err)
+	assert.Equal(t, bankhub.VND(2_000), got.Paid, "the code in the content, whatever its case")
+}

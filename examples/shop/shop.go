@@ -76,8 +76,12 @@ func OpenShop(ctx context.Context, db *sql.DB, dialect sqlinbox.Dialect) (*Shop,
 	return &Shop{db: db, inbox: inbox}, nil
 }
 
-// codeInContent is the shop's payment code: DH and 6 to 8 digits.
-var codeInContent = regexp.MustCompile(`(?i)\bDH[0-9]{6,8}\b`)
+// codeInContent is the shop's payment code: DH and 6 to 8 digits;
+// wholeCode is one and nothing else.
+var (
+	codeInContent = regexp.MustCompile(`(?i)\bDH[0-9]{6,8}\b`)
+	wholeCode     = regexp.MustCompile(`^DH[0-9]{6,8}$`)
+)
 
 // Record is the shop's one function for money arriving, given to the IPN
 // handler and the Reconciler alike through the inbox: it runs inside the
@@ -90,7 +94,7 @@ func (s *Shop) Record(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) error {
 		return err
 	}
 	code := strings.ToUpper(n.PaymentCode) // rule 2
-	if code == "" {
+	if !wholeCode.MatchString(code) {      // anything else is the sender's text, not a code of ours
 		code = strings.ToUpper(codeInContent.FindString(n.Content))
 	}
 	reason := "no payment code in the content"
