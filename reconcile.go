@@ -210,7 +210,26 @@ type ReconcileResult struct {
 
 // ReconcileStats adds up every pass of a Reconciler.
 type ReconcileStats struct {
-	Passes, Skipped, Requests, Checked, Handled, Duplicates, InProgress, Failed int64
+	// Passes counts every call of Once, Run's included.
+	Passes int64
+	// Skipped counts the passes that did nothing because another replica
+	// held the ReconcileLock.
+	Skipped int64
+	// Requests counts the transaction list pages fetched.
+	Requests int64
+	// Checked counts the transactions looked at.
+	Checked int64
+	// Handled counts those handed to the function, which returned nil.
+	Handled int64
+	// Duplicates counts those already done (by the IPN handler or an
+	// earlier pass): not handed over again.
+	Duplicates int64
+	// InProgress counts those another attempt held at the time (the IPN
+	// handler, or another replica): left for a later pass.
+	InProgress int64
+	// Failed counts those whose function failed, panicked or overran its
+	// deadline, or whose claim could not be made: retried on a later pass.
+	Failed int64
 }
 
 // ErrNoDedupe is returned by a Reconciler without WithReconcileDedupe: it

@@ -20,8 +20,11 @@ type Transaction struct {
 	CompanyXID      string `json:"company_xid"`
 	BrandName       string `json:"brand_name"`
 	AccountNumber   string `json:"account_number"`
-	// VA and VAXID are set for transactions to a virtual account.
-	VA    string `json:"va"`
+	// VA is the virtual account number the transfer was made to, "" for
+	// the account itself.
+	VA string `json:"va"`
+	// VAXID is that virtual account's id (BankAccount.VAList lists them),
+	// "" when VA is.
 	VAXID string `json:"va_xid"`
 	// ReferenceNumber is the bank's reference (IPN calls it reference_code).
 	ReferenceNumber string `json:"reference_number"`

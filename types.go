@@ -306,7 +306,9 @@ func (v VND) String() string {
 type TransactionAmount struct {
 	// Unlimited is true for the value "Unlimited"; Count is then 0.
 	Unlimited bool
-	Count     int64
+	// Count is the number of transactions allowed when not Unlimited: the
+	// API's transaction_amount, despite its name, is a count, not money.
+	Count int64
 }
 
 // UnlimitedTransactions is the TransactionAmount "Unlimited".
