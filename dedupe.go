@@ -287,7 +287,10 @@ func runHeld[T any](ctx context.Context, r *dedupeRunner, local bool, key, owner
 	// A function abandoned at its deadline may still finish: its outcome is
 	// recorded then, and until then the claim, no longer renewed, lapses on
 	// its own (a store that cannot roll back cannot free it any sooner).
-	late := func(err error) { r.record(ctx, local, key, owner, err) }
+	var late func(error)
+	if r.callTimeout > 0 { // only a deadline abandons a call: no closure on the handler's path
+		late = func(err error) { r.record(ctx, local, key, owner, err) }
+	}
 	err := invoke(ctx, r, fn, v, late)
 	if rn != nil {
 		rn.stop()
