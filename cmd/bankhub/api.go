@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -11,15 +12,21 @@ import (
 
 // apiOptions are the inputs of `bankhub api`.
 type apiOptions struct {
-	data  string
-	query []string
+	IO      *ioStreams
+	Client  func() (*bankhub.Client, error)
+	Confirm func(string) error
+
+	Method, Path string
+	// Data is the JSON body; Query the name=value query parameters.
+	Data  string
+	Query []string
 }
 
-// apiCmd is a raw request through the SDK's request path (Client.Do): the
-// cached token, retries (GET like a read, anything else like a create),
+// newAPICmd is a raw request through the SDK's request path (Client.Do):
+// the cached token, retries (GET like a read, anything else like a create),
 // typed errors; for an endpoint the CLI has no command for yet.
-func (a *app) apiCmd() *cobra.Command {
-	var o apiOptions
+func newAPICmd(f *factory, run func(context.Context, *apiOptions) error) *cobra.Command {
+	o := &apiOptions{IO: f.IO, Client: f.Client, Confirm: f.Confirm}
 	cmd := &cobra.Command{
 		Use:   "api METHOD PATH",
 		Short: "Send a request to any API path and print the JSON answer",
@@ -30,24 +37,25 @@ JSON is printed as it came, indented. A write to production asks first.`,
   bankhub api POST /v1/company/counter --data '{"company_xid":"..."}'`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runAPI(args[0], args[1], o)
+			o.Method, o.Path = args[0], args[1]
+			return runFunc(run, apiRun)(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVarP(&o.data, "data", "d", "", "the JSON body")
-	cmd.Flags().StringArrayVarP(&o.query, "query", "q", nil, "a query parameter, name=value (repeatable)")
+	cmd.Flags().StringVarP(&o.Data, "data", "d", "", "the JSON body")
+	cmd.Flags().StringArrayVarP(&o.Query, "query", "q", nil, "a query parameter, name=value (repeatable)")
 	return cmd
 }
 
-func (a *app) runAPI(method, path string, o apiOptions) error {
+func apiRun(ctx context.Context, o *apiOptions) error {
 	var in any
-	if o.data != "" {
-		if !json.Valid([]byte(o.data)) {
+	if o.Data != "" {
+		if !json.Valid([]byte(o.Data)) {
 			return usageErr("--data is not valid JSON")
 		}
-		in = json.RawMessage(o.data)
+		in = json.RawMessage(o.Data)
 	}
 	q := url.Values{}
-	for _, kv := range o.query {
+	for _, kv := range o.Query {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			return usageErr("--query %q: want name=value", kv)
@@ -56,19 +64,19 @@ func (a *app) runAPI(method, path string, o apiOptions) error {
 	}
 	var c *bankhub.Client
 	var err error
-	if strings.EqualFold(method, "GET") {
-		c, err = a.Client()
+	if strings.EqualFold(o.Method, "GET") {
+		c, err = o.Client()
 	} else {
-		c, err = a.writeClient(strings.ToUpper(method) + " " + path)
+		c, err = writeClient(o.Client, o.Confirm, strings.ToUpper(o.Method)+" "+o.Path)
 	}
 	if err != nil {
 		return err
 	}
 	var out json.RawMessage
-	if err := c.Do(a.ctx(), method, path, q, in, &out); err != nil {
+	if err := c.Do(ctx, o.Method, o.Path, q, in, &out); err != nil {
 		return err
 	}
-	enc := json.NewEncoder(jsonSafeWriter{a.stdout})
+	enc := json.NewEncoder(jsonSafeWriter{o.IO.Out})
 	enc.SetIndent("", "  ")
 	if len(out) == 0 {
 		out = json.RawMessage("null")

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bankhub-go/bankhub"
@@ -25,13 +24,11 @@ import (
 var FakeURL = "http://127.0.0.1:8089" // a variable for the tests
 
 // app is one invocation: its streams and global flags, and the client made
-// from them.
+// from them. It makes the factory every command is built from.
 type app struct {
-	stdin          io.Reader
-	stdout, stderr io.Writer
+	io    *ioStreams
+	flags globalFlags
 
-	env, clientID, clientSecret, profile, output string
-	yes, dryRun, noCache                         bool
 	// production is true when the resolved base URL is production's,
 	// however it was named (--env production, its URL, the environment, a
 	// profile).
@@ -40,10 +37,40 @@ type app struct {
 	// error of a refused token.
 	credentials string
 
-	client  *bankhub.Client
-	context context.Context // of every SDK call; cancelled by Ctrl-C
-	// forwards are listen's forwards in flight, waited for on shutdown.
-	forwards *sync.WaitGroup
+	client *bankhub.Client
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	return &app{io: &ioStreams{In: stdin, Out: stdout, ErrOut: stderr, Format: "table"}}
+}
+
+// factory is what the commands are made from: this invocation's streams,
+// flags and client.
+func (a *app) factory() *factory {
+	return &factory{
+		IO:     a.io,
+		Flags:  &a.flags,
+		Client: a.Client,
+		FreshClient: func() (*bankhub.Client, error) {
+			a.flags.NoCache = true
+			return a.Client()
+		},
+		Confirm:          a.confirmWrite,
+		Control:          a.control,
+		ProfilePath:      profilePath,
+		CheckCredentials: a.checkCredentials,
+	}
+}
+
+// checkCredentials exchanges id and secret against env, with no cache.
+func (a *app) checkCredentials(ctx context.Context, env, id, secret string) (string, error) {
+	check := &app{io: a.io, flags: globalFlags{Env: env, ClientID: id, ClientSecret: secret, NoCache: true}}
+	c, err := check.Client()
+	if err != nil {
+		return "", err
+	}
+	_, err = c.ExchangeToken(ctx)
+	return c.BaseURL(), err
 }
 
 // profile is one entry of the profile file.
@@ -100,7 +127,7 @@ func loadProfile(name string) (profileEntry, error) {
 // would only be refused by it. Every credential error names where each
 // half came from.
 func (a *app) resolve() (baseURL, id, secret string, err error) {
-	env, envFrom := a.env, "--env"
+	env, envFrom := a.flags.Env, "--env"
 	if env == "" {
 		env, envFrom = os.Getenv("BANKHUB_ENV"), "BANKHUB_ENV"
 	}
@@ -108,20 +135,20 @@ func (a *app) resolve() (baseURL, id, secret string, err error) {
 		env, envFrom = os.Getenv("BANKHUB_BASE_URL"), "BANKHUB_BASE_URL"
 	}
 	var p profileEntry
-	if a.profile != "" {
-		if p, err = loadProfile(a.profile); err != nil {
+	if a.flags.Profile != "" {
+		if p, err = loadProfile(a.flags.Profile); err != nil {
 			return "", "", "", err
 		}
 		if env == "" {
-			env, envFrom = p.Env, "profile "+strconv.Quote(a.profile)
+			env, envFrom = p.Env, "profile "+strconv.Quote(a.flags.Profile)
 		}
 	}
 	if env == "" {
 		env, envFrom = "sandbox", "the default"
 	}
-	a.env = env
-	id, idFrom := a.clientID, "--client-id"
-	secret, secretFrom := a.clientSecret, "--client-secret"
+	a.flags.Env = env
+	id, idFrom := a.flags.ClientID, "--client-id"
+	secret, secretFrom := a.flags.ClientSecret, "--client-secret"
 	if env == "fake" {
 		if id == "" && secret == "" {
 			id, idFrom = bankhubtest.DefaultClientID, "the fake's own"
@@ -134,11 +161,11 @@ func (a *app) resolve() (baseURL, id, secret string, err error) {
 		if secret == "" {
 			secret, secretFrom = os.Getenv("BANKHUB_CLIENT_SECRET"), "BANKHUB_CLIENT_SECRET"
 		}
-		if id == "" && a.profile != "" {
-			id, idFrom = p.ClientID, "profile "+strconv.Quote(a.profile)
+		if id == "" && a.flags.Profile != "" {
+			id, idFrom = p.ClientID, "profile "+strconv.Quote(a.flags.Profile)
 		}
-		if secret == "" && a.profile != "" {
-			secret, secretFrom = p.ClientSecret, "profile "+strconv.Quote(a.profile)
+		if secret == "" && a.flags.Profile != "" {
+			secret, secretFrom = p.ClientSecret, "profile "+strconv.Quote(a.flags.Profile)
 		}
 	}
 	switch env {
@@ -156,7 +183,7 @@ func (a *app) resolve() (baseURL, id, secret string, err error) {
 	}
 	a.production = isProduction(baseURL)
 	a.credentials = fmt.Sprintf("client id from %s, secret from %s, for %s", idFrom, secretFrom, baseURL)
-	if a.dryRun {
+	if a.flags.DryRun {
 		return baseURL, id, secret, nil
 	}
 	switch {
@@ -181,17 +208,17 @@ func (a *app) Client() (*bankhub.Client, error) {
 		return nil, err
 	}
 	opts := []bankhub.Option{bankhub.WithBaseURL(baseURL), bankhub.WithUserAgent("bankhub-cli")}
-	if a.env == "fake" { // a local fake is there or not: no seconds of backoff before saying so
+	if a.flags.Env == "fake" { // a local fake is there or not: no seconds of backoff before saying so
 		opts = append(opts, bankhub.WithRetryPolicy(bankhub.RetryPolicy{MaxRetries: 1, MinWait: 50 * time.Millisecond,
 			MaxWait: 100 * time.Millisecond, MaxRetryAfter: time.Second}))
 	}
-	if a.dryRun {
+	if a.flags.DryRun {
 		opts = append(opts,
 			bankhub.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "dry-run-token", TokenType: "Bearer"})),
-			bankhub.WithHTTPClient(&http.Client{Transport: dryRun{w: a.stdout}}),
+			bankhub.WithHTTPClient(&http.Client{Transport: dryRun{w: a.io.Out}}),
 			bankhub.WithRetryPolicy(bankhub.NoRetry))
 	}
-	if !a.dryRun && !a.noCache {
+	if !a.flags.DryRun && !a.flags.NoCache {
 		exchange, err := bankhub.NewClient(id, secret, opts...)
 		if err != nil {
 			return nil, usageErr("%v", err)
@@ -252,14 +279,14 @@ func redactBody(b []byte) string {
 // confirmWrite asks before a write to production, unless --yes or
 // --dry-run.
 func (a *app) confirmWrite(what string) error {
-	if !a.production || a.yes || a.dryRun {
+	if !a.production || a.flags.Yes || a.flags.DryRun {
 		return nil
 	}
-	if !isTerminal(a.stdin) {
+	if !isTerminal(a.io.In) {
 		return &codedError{code: exitAborted, err: fmt.Errorf("refusing to %s in production without --yes (no terminal to ask)", what)}
 	}
-	fmt.Fprintf(a.stderr, "About to %s in PRODUCTION. Proceed? [y/N] ", what)
-	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	fmt.Fprintf(a.io.ErrOut, "About to %s in PRODUCTION. Proceed? [y/N] ", what)
+	line, _ := bufio.NewReader(a.io.In).ReadString('\n')
 	if ans := strings.ToLower(strings.TrimSpace(line)); ans != "y" && ans != "yes" {
 		return &codedError{code: exitAborted, err: errors.New("aborted")}
 	}
@@ -273,14 +300,6 @@ func isTerminal(v any) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// ctx is the context of every call.
-func (a *app) ctx() context.Context {
-	if a.context == nil {
-		return context.Background()
-	}
-	return a.context
 }
 
 // isProduction reports whether baseURL is the production API, whatever its

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 
 	"github.com/bankhub-go/bankhub"
@@ -29,18 +30,18 @@ func (a *app) completions(cmd *cobra.Command) {
 			cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 		}
 	}
-	listCompanies := func(c *bankhub.Client) []string {
+	listCompanies := func(ctx context.Context, c *bankhub.Client) []string {
 		var ids []string
-		if page, err := c.Companies.List(a.ctx(), &bankhub.CompanyListParams{PerPage: 50}); err == nil {
+		if page, err := c.Companies.List(ctx, &bankhub.CompanyListParams{PerPage: 50}); err == nil {
 			for _, co := range page.Data {
 				ids = append(ids, co.XID+"\t"+co.FullName)
 			}
 		}
 		return ids
 	}
-	listAccounts := func(c *bankhub.Client) []string {
+	listAccounts := func(ctx context.Context, c *bankhub.Client) []string {
 		var ids []string
-		if page, err := c.BankAccounts.List(a.ctx(), &bankhub.BankAccountListParams{PerPage: 50}); err == nil {
+		if page, err := c.BankAccounts.List(ctx, &bankhub.BankAccountListParams{PerPage: 50}); err == nil {
 			for _, b := range page.Data {
 				ids = append(ids, b.XID+"\t"+b.BrandName+" "+b.AccountNumber)
 			}
@@ -66,8 +67,8 @@ func (a *app) completions(cmd *cobra.Command) {
 
 // completeIDs completes an id from list; positional stops after the
 // command's one argument.
-func (a *app) completeIDs(list func(*bankhub.Client) []string, positional bool) cobra.CompletionFunc {
-	return func(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+func (a *app) completeIDs(list func(context.Context, *bankhub.Client) []string, positional bool) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if positional && len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -76,7 +77,7 @@ func (a *app) completeIDs(list func(*bankhub.Client) []string, positional bool) 
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		var out []cobra.Completion
-		for _, id := range list(c) {
+		for _, id := range list(cmd.Context(), c) {
 			if strings.HasPrefix(id, toComplete) {
 				out = append(out, id)
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -142,8 +143,8 @@ func TestJSONKeepsBankTextExact(t *testing.T) {
 
 func TestListenEscapesBankText(t *testing.T) {
 	var out, errb bytes.Buffer
-	a := &app{stdout: &out, stderr: &errb}
-	h := a.listenHandler("whsec", "ipn-k", "")
+	o := &listenOptions{IO: &ioStreams{Out: &out, ErrOut: &errb}, WebhookSecret: "whsec", IPNKey: "ipn-k", ForwardTo: ""}
+	h := listenHandler(o)
 	for _, content := range hostileContents {
 		body, _ := json.Marshal(map[string]any{"transfer_type": "credit", "amount": 1000, "content": content, "transaction_id": "tx\x1b[2J"})
 		req, err := bankhub.NewIPNTestRequest("/ipn", "ipn-k", body)
@@ -264,8 +265,8 @@ func TestListenAnswersBeforeForwarding(t *testing.T) {
 	}))
 	defer target.Close()
 	var out, errb bytes.Buffer
-	a := &app{stdout: &out, stderr: &errb}
-	srv := httptest.NewServer(a.listenHandler("", "ipn-k", target.URL))
+	o := &listenOptions{IO: &ioStreams{Out: &out, ErrOut: &errb}, WebhookSecret: "", IPNKey: "ipn-k", ForwardTo: target.URL}
+	srv := httptest.NewServer(listenHandler(o))
 	defer srv.Close()
 	req, err := bankhub.NewIPNTestRequest(srv.URL+"/ipn", "ipn-k", []byte(`{"transfer_type":"credit","amount":1,"transaction_id":"t1"}`))
 	if err != nil {
@@ -281,7 +282,7 @@ func TestListenAnswersBeforeForwarding(t *testing.T) {
 	}
 	<-arrived
 	close(release)
-	a.forwards.Wait()
+	o.forwards.Wait()
 	if !strings.Contains(errb.String(), "forwarded /ipn → 200 OK") {
 		t.Errorf("stderr: %q", errb.String())
 	}
@@ -298,15 +299,15 @@ func TestListenDoesNotFollowRedirects(t *testing.T) {
 	}))
 	defer target.Close()
 	var out, errb bytes.Buffer
-	a := &app{stdout: &out, stderr: &errb}
-	h := a.listenHandler("whsec-redirect", "", target.URL)
+	o := &listenOptions{IO: &ioStreams{Out: &out, ErrOut: &errb}, WebhookSecret: "whsec-redirect", IPNKey: "", ForwardTo: target.URL}
+	h := listenHandler(o)
 	req, err := bankhub.NewWebhookTestRequest("/webhook", "whsec-redirect",
 		[]byte(`{"timestamp":1768312023,"xid":"e1","version":"1.0","event":"BANK_ACCOUNT_LINKED","metadata":{}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.ServeHTTP(httptest.NewRecorder(), req)
-	a.forwards.Wait()
+	o.forwards.Wait()
 	if stolen.Load() != 0 {
 		t.Error("the forward followed the redirect to another host, with the secret")
 	}
@@ -581,8 +582,7 @@ func TestCompletionValuesAndIDs(t *testing.T) {
 
 // Every command has an example in its help, and every flag a description.
 func TestHelpIsComplete(t *testing.T) {
-	a := &app{}
-	root := a.rootCmd()
+	root := newApp(nil, io.Discard, io.Discard).rootCmd()
 	setExamples(root)
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {

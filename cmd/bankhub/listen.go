@@ -9,19 +9,24 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/bankhub-go/bankhub"
 	"github.com/spf13/cobra"
 )
 
-func (a *app) listenCmd() *cobra.Command {
-	var addr, secret, ipnKey, forward string
+type listenOptions struct {
+	IO *ioStreams
+
+	Addr, WebhookSecret, IPNKey, ForwardTo string
+	// forwards are the forwards in flight, waited for on shutdown.
+	forwards sync.WaitGroup
+}
+
+func newListenCmd(f *factory, run func(context.Context, *listenOptions) error) *cobra.Command {
+	o := &listenOptions{IO: f.IO}
 	cmd := &cobra.Command{Use: "listen", Short: "Serve the webhook and IPN endpoints locally and print each verified notification",
 		Long: `listen serves POST /webhook (events, verified with --webhook-secret) and POST /ipn (IPN,
 verified with --ipn-key) on --addr, with the SDK's handlers, and prints each verified
@@ -29,35 +34,37 @@ notification. With --forward-to URL, each is also sent on to URL + its path, bod
 as they came (for your local server behind a tunnel).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if secret == "" && ipnKey == "" {
-				return usageErr("give --webhook-secret, --ipn-key or both")
-			}
-			l, err := net.Listen("tcp", addr)
-			if err != nil {
-				return &codedError{code: exitError, err: err}
-			}
-			ctx, stop := signal.NotifyContext(a.ctx(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			fmt.Fprintf(a.stderr, "listening on http://%s (POST /webhook, POST /ipn); Ctrl-C to stop\n", l.Addr())
-			return a.serveListen(ctx, l, secret, ipnKey, forward)
+			return runFunc(run, listenRun)(cmd.Context(), o)
 		}}
-	f := cmd.Flags()
-	f.StringVar(&addr, "addr", "127.0.0.1:4242", "listen address")
-	f.StringVar(&secret, "webhook-secret", "", "the webhook's secret_key")
-	f.StringVar(&ipnKey, "ipn-key", "", "the IPN API key SePay issued")
-	f.StringVar(&forward, "forward-to", "", "also send each notification on to this base URL")
+	fl := cmd.Flags()
+	fl.StringVar(&o.Addr, "addr", "127.0.0.1:4242", "listen address")
+	fl.StringVar(&o.WebhookSecret, "webhook-secret", "", "the webhook's secret_key")
+	fl.StringVar(&o.IPNKey, "ipn-key", "", "the IPN API key SePay issued")
+	fl.StringVar(&o.ForwardTo, "forward-to", "", "also send each notification on to this base URL")
 	return cmd
+}
+
+// listenRun serves until ctx is cancelled (Ctrl-C), then waits for the
+// forwards in flight.
+func listenRun(ctx context.Context, o *listenOptions) error {
+	if o.WebhookSecret == "" && o.IPNKey == "" {
+		return usageErr("give --webhook-secret, --ipn-key or both")
+	}
+	l, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return &codedError{code: exitError, err: err}
+	}
+	fmt.Fprintf(o.IO.ErrOut, "listening on http://%s (POST /webhook, POST /ipn); Ctrl-C to stop\n", l.Addr())
+	return serveListen(ctx, l, o)
 }
 
 // listenHandler is what listen serves; a separate function so that tests
 // can drive it with the SDK's test requests.
-func (a *app) listenHandler(secret, ipnKey, forward string) http.Handler {
+func listenHandler(o *listenOptions) http.Handler {
 	mux := http.NewServeMux()
-	out := &syncWriter{w: a.stdout}
-	errOut := &syncWriter{w: a.stderr}
-	if a.forwards == nil {
-		a.forwards = new(sync.WaitGroup)
-	}
+	out := &syncWriter{w: o.IO.Out}
+	errOut := &syncWriter{w: o.IO.ErrOut}
+	forward := o.ForwardTo
 	// The forward carries the notification's own headers (the secret or the
 	// key included, for the local app to verify), so it goes to the target
 	// given and nowhere else: a redirect is not followed.
@@ -92,9 +99,9 @@ func (a *app) listenHandler(secret, ipnKey, forward string) http.Handler {
 			rec := &statusRecorder{ResponseWriter: w}
 			h.ServeHTTP(rec, r)
 			if rec.status == http.StatusOK && forward != "" {
-				a.forwards.Add(1)
+				o.forwards.Add(1)
 				go func(path string, header http.Header) {
-					defer a.forwards.Done()
+					defer o.forwards.Done()
 					relay(path, header, body)
 				}(r.URL.Path, r.Header.Clone())
 			}
@@ -103,37 +110,35 @@ func (a *app) listenHandler(secret, ipnKey, forward string) http.Handler {
 	// The handlers' log lines and the forwards' lines share one lock: both
 	// write to stderr, from the request's goroutine and the forward's.
 	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if secret != "" {
-		mux.Handle("POST /webhook", keep(bankhub.NewWebhookHandler(secret, func(_ context.Context, ev *bankhub.Event) error {
+	if o.WebhookSecret != "" {
+		mux.Handle("POST /webhook", keep(bankhub.NewWebhookHandler(o.WebhookSecret, func(_ context.Context, ev *bankhub.Event) error {
 			t := &table{header: []string{"EVENT", "XID", "TIME (UTC+7)"}, single: true}
 			t.add(ev, string(ev.Type), ev.XID, ev.Timestamp.In(bankhub.VietnamZone()).Format(timeLayout))
-			return out.print(a, t)
+			return out.print(o.IO, t)
 		}, bankhub.WithHandlerLogger(logger))))
 	}
-	if ipnKey != "" {
-		mux.Handle("POST /ipn", keep(bankhub.NewIPNHandler(ipnKey, func(_ context.Context, n *bankhub.IPN) error {
+	if o.IPNKey != "" {
+		mux.Handle("POST /ipn", keep(bankhub.NewIPNHandler(o.IPNKey, func(_ context.Context, n *bankhub.IPN) error {
 			t := &table{header: []string{"IPN", "TRANSACTION ID", "TYPE", "AMOUNT", "PAYMENT CODE", "CONTENT"}, single: true}
 			t.add(n, "ipn", n.TransactionID, string(n.TransferType), showVND(n.Amount), n.PaymentCode, n.Content)
-			return out.print(a, t)
+			return out.print(o.IO, t)
 		}, bankhub.WithHandlerLogger(logger))))
 	}
 	return mux
 }
 
-func (a *app) serveListen(ctx context.Context, l net.Listener, secret, ipnKey, forward string) error {
-	srv := &http.Server{Handler: a.listenHandler(secret, ipnKey, forward), ReadHeaderTimeout: 5 * time.Second}
+func serveListen(ctx context.Context, l net.Listener, o *listenOptions) error {
+	srv := &http.Server{Handler: listenHandler(o), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(shut)
 	}()
 	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	if a.forwards != nil {
-		a.forwards.Wait()
-	}
+	o.forwards.Wait()
 	return nil
 }
 
@@ -168,15 +173,13 @@ func (s *syncWriter) line(format string, args ...any) {
 // (a variable for the tests).
 var forwardTimeout = 10 * time.Second
 
-func (s *syncWriter) print(a *app, t *table) error {
+// print writes one notification: a line for people, or a JSON line.
+func (s *syncWriter) print(io *ioStreams, t *table) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if a.output == "" || a.output == "table" {
+	if io.forPeople() {
 		fmt.Fprintln(s.w, joinCells(t.rows[0], "  "))
 		return nil
 	}
-	b := *a
-	b.output = "jsonl"
-	b.stdout = s.w
-	return b.print(t)
+	return (&ioStreams{Out: s.w, Format: "jsonl"}).print(t)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,11 +16,23 @@ import (
 	"golang.org/x/term"
 )
 
-// loginCmd asks for a client id and secret (the secret without echo on a
+type loginOptions struct {
+	IO *ioStreams
+	// Check exchanges the credentials against env and returns its base
+	// URL: nothing is saved that the API refused.
+	Check func(ctx context.Context, env, id, secret string) (baseURL string, err error)
+	// ProfilePath is the file written.
+	ProfilePath string
+
+	Profile, Env string
+}
+
+// newLoginCmd asks for a client id and secret (the secret without echo on a
 // terminal, or two lines of standard input), checks them with a token
 // exchange, and writes them to the 0600 profile file: secrets never on the
 // command line, where ps and the shell's history see them.
-func (a *app) loginCmd() *cobra.Command {
+func newLoginCmd(f *factory, run func(context.Context, *loginOptions) error) *cobra.Command {
+	o := &loginOptions{IO: f.IO, Check: f.CheckCredentials}
 	return &cobra.Command{
 		Use:   "login",
 		Short: "Save a client id and secret as a profile, after checking them",
@@ -31,65 +44,64 @@ the secret from the first two lines of standard input. Use the profile with --pr
 		Example: `  bankhub login --profile shop --env production
   printf '%s\n%s\n' "$ID" "$SECRET" | bankhub login --profile ci --env sandbox`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.runLogin() },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Profile, o.Env, o.ProfilePath = f.Flags.Profile, f.Flags.Env, f.ProfilePath()
+			if o.Profile == "" {
+				o.Profile = "default"
+			}
+			if o.Env == "" {
+				o.Env = "sandbox"
+			}
+			return runFunc(run, loginRun)(cmd.Context(), o)
+		},
 	}
 }
 
-func (a *app) runLogin() error {
-	name, env := a.profile, a.env
-	if name == "" {
-		name = "default"
+func loginRun(ctx context.Context, o *loginOptions) error {
+	if o.Profile == "" || strings.ContainsAny(o.Profile, " \t\r\n") {
+		return usageErr("--profile must be a word, not %q", o.Profile)
 	}
-	if env == "" {
-		env = "sandbox"
-	}
-	if strings.ContainsAny(name, " \t\r\n") {
-		return usageErr("--profile must be a word, not %q", name)
-	}
-	id, secret, err := a.askCredentials()
+	id, secret, err := askCredentials(o.IO)
 	if err != nil {
 		return err
 	}
-	check := &app{stdin: a.stdin, stdout: a.stdout, stderr: a.stderr, context: a.context,
-		env: env, clientID: id, clientSecret: secret, noCache: true}
-	c, err := check.Client()
+	baseURL, err := o.Check(ctx, o.Env, id, secret)
+	if err != nil && baseURL == "" { // no request made: the environment or the credentials are malformed
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("the credentials were not accepted by %s, nothing saved: %w", baseURL, err)
+	}
+	profiles, err := readProfiles(o.ProfilePath)
 	if err != nil {
 		return err
 	}
-	if _, err := c.ExchangeToken(a.ctx()); err != nil {
-		return fmt.Errorf("the credentials were not accepted by %s, nothing saved: %w", c.BaseURL(), err)
-	}
-	path := profilePath()
-	profiles, err := readProfiles(path)
-	if err != nil {
+	profiles[o.Profile] = profileEntry{Env: o.Env, ClientID: id, ClientSecret: secret}
+	if err := writeProfiles(o.ProfilePath, profiles); err != nil {
 		return err
 	}
-	profiles[name] = profileEntry{Env: env, ClientID: id, ClientSecret: secret}
-	if err := writeProfiles(path, profiles); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stderr, "saved profile %q (%s) to %s; use it with --profile %s\n", name, env, path, name)
+	fmt.Fprintf(o.IO.ErrOut, "saved profile %q (%s) to %s; use it with --profile %s\n", o.Profile, o.Env, o.ProfilePath, o.Profile)
 	return nil
 }
 
 // askCredentials reads the id and the secret: prompts on a terminal (the
 // secret unechoed), two lines otherwise.
-func (a *app) askCredentials() (id, secret string, err error) {
-	if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(a.stderr, "Client ID: ")
+func askCredentials(s *ioStreams) (id, secret string, err error) {
+	if f, ok := s.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(s.ErrOut, "Client ID: ")
 		id, err = bufio.NewReader(f).ReadString('\n')
 		if err != nil {
 			return "", "", usageErr("reading the client id: %v", err)
 		}
-		fmt.Fprint(a.stderr, "Client secret (not shown): ")
+		fmt.Fprint(s.ErrOut, "Client secret (not shown): ")
 		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(a.stderr)
+		fmt.Fprintln(s.ErrOut)
 		if err != nil {
 			return "", "", usageErr("reading the client secret: %v", err)
 		}
 		secret = string(b)
 	} else {
-		r := bufio.NewReader(a.stdin)
+		r := bufio.NewReader(s.In)
 		id, _ = r.ReadString('\n')
 		secret, err = r.ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -162,30 +174,41 @@ func writeProfiles(path string, profiles map[string]profileEntry) error {
 	return os.Rename(f.Name(), path)
 }
 
-// profilesCmd lists the saved profiles: name, environment and client id,
-// never the secret.
-func (a *app) profilesCmd() *cobra.Command {
+type profilesOptions struct {
+	IO          *ioStreams
+	ProfilePath string
+}
+
+// newProfilesCmd lists the saved profiles: name, environment and client
+// id, never the secret.
+func newProfilesCmd(f *factory, run func(context.Context, *profilesOptions) error) *cobra.Command {
+	o := &profilesOptions{IO: f.IO}
 	return &cobra.Command{
 		Use:     "profiles",
 		Short:   "List the saved profiles (never their secrets)",
 		Example: "  bankhub profiles\n  bankhub profiles -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			profiles, err := readProfiles(profilePath())
-			if err != nil {
-				return err
-			}
-			names := make([]string, 0, len(profiles))
-			for n := range profiles {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			t := &table{header: []string{"NAME", "ENVIRONMENT", "CLIENT ID"}}
-			for _, n := range names {
-				p := profiles[n]
-				t.add(map[string]string{"name": n, "env": p.Env, "client_id": p.ClientID}, n, p.Env, p.ClientID)
-			}
-			return a.print(t)
+			o.ProfilePath = f.ProfilePath()
+			return runFunc(run, profilesRun)(cmd.Context(), o)
 		},
 	}
+}
+
+func profilesRun(_ context.Context, o *profilesOptions) error {
+	profiles, err := readProfiles(o.ProfilePath)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(profiles))
+	for n := range profiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	t := &table{header: []string{"NAME", "ENVIRONMENT", "CLIENT ID"}}
+	for _, n := range names {
+		p := profiles[n]
+		t.add(map[string]string{"name": n, "env": p.Env, "client_id": p.ClientID}, n, p.Env, p.ClientID)
+	}
+	return o.IO.print(t)
 }

@@ -43,7 +43,7 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // command runs under: cancelling it (main does on Ctrl-C) stops the request
 // in flight, and the exit code is then exitInterrupted.
 func ExecuteContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, context: ctx}
+	a := newApp(stdin, stdout, stderr)
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -77,7 +77,7 @@ func (a *app) hint(err error) string {
 	switch {
 	case errors.Is(err, bankhub.ErrUnauthorized) && a.credentials != "":
 		return "the credentials were refused (" + a.credentials + ")"
-	case a.env == "fake" && errors.As(err, &op) && op.Op == "dial":
+	case a.flags.Env == "fake" && errors.As(err, &op) && op.Op == "dial":
 		return "no fake is running at " + FakeURL + ": start one with `bankhub fake` in another terminal"
 	}
 	return ""
@@ -143,16 +143,17 @@ Exit codes: 0 ok, 1 other error, 2 usage or invalid params, 3 auth (401/403), 4 
 	}
 	root.SetVersionTemplate("bankhub {{.Version}} (SDK bankhub-go " + bankhub.Version + ")\n")
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.env, "env", "", "production, sandbox, fake or a base URL (default sandbox)")
-	pf.StringVar(&a.clientID, "client-id", "", "client ID (or BANKHUB_CLIENT_ID)")
-	pf.StringVar(&a.clientSecret, "client-secret", "", "client secret (or BANKHUB_CLIENT_SECRET)")
-	pf.StringVar(&a.profile, "profile", "", "profile name in the profile file")
-	pf.StringVarP(&a.output, "output", "o", "table", "table, json, jsonl or csv")
-	pf.BoolVarP(&a.yes, "yes", "y", false, "do not ask before writing to production")
-	pf.BoolVar(&a.dryRun, "dry-run", false, "print the request instead of sending it")
-	pf.BoolVar(&a.noCache, "no-cache", false, "fetch a new access token instead of the cached one (kept 0600 in the user's cache directory, never the secret)")
-	root.AddCommand(a.companiesCmd(), a.linkTokensCmd(), a.bankAccountsCmd(), a.transactionsCmd(),
-		a.merchantConfigCmd(), a.webhooksCmd(), a.authCmd(), a.listenCmd(), a.reconcileCmd(), a.fakeCmd(), a.apiCmd(),
-		a.loginCmd(), a.profilesCmd())
+	pf.StringVar(&a.flags.Env, "env", "", "production, sandbox, fake or a base URL (default sandbox)")
+	pf.StringVar(&a.flags.ClientID, "client-id", "", "client ID (or BANKHUB_CLIENT_ID)")
+	pf.StringVar(&a.flags.ClientSecret, "client-secret", "", "client secret (or BANKHUB_CLIENT_SECRET)")
+	pf.StringVar(&a.flags.Profile, "profile", "", "profile name in the profile file")
+	pf.StringVarP(&a.io.Format, "output", "o", "table", "table, json, jsonl or csv")
+	pf.BoolVarP(&a.flags.Yes, "yes", "y", false, "do not ask before writing to production")
+	pf.BoolVar(&a.flags.DryRun, "dry-run", false, "print the request instead of sending it")
+	pf.BoolVar(&a.flags.NoCache, "no-cache", false, "fetch a new access token instead of the cached one (kept 0600 in the user's cache directory, never the secret)")
+	f := a.factory()
+	root.AddCommand(newCompaniesCmd(f), newLinkTokensCmd(f), newBankAccountsCmd(f), newTransactionsCmd(f),
+		newMerchantConfigCmd(f), newWebhooksCmd(f), newAuthCmd(f, nil), newListenCmd(f, nil), newReconcileCmd(f, nil),
+		newFakeCmd(f), newAPICmd(f, nil), newLoginCmd(f, nil), newProfilesCmd(f, nil))
 	return root
 }

@@ -287,8 +287,8 @@ func TestListenPrintsAndForwards(t *testing.T) {
 	}))
 	defer target.Close()
 	var out, errb bytes.Buffer
-	a := &app{stdout: &out, stderr: &errb}
-	h := a.listenHandler("whsec-listen", "ipn-listen", target.URL)
+	o := &listenOptions{IO: &ioStreams{Out: &out, ErrOut: &errb}, WebhookSecret: "whsec-listen", IPNKey: "ipn-listen", ForwardTo: target.URL}
+	h := listenHandler(o)
 	ipn := `{"gateway":"MBBank","transaction_date":"2026-01-13 20:55:04","account_number":"0123456789","transfer_type":"credit",` +
 		`"amount":500000,"payment_code":"DH123456","content":"Thanh toan DH123456","transaction_id":"a47b6ab2-8f8b-11f0-b21a-a6006ab65aca"}`
 	for _, tc := range []struct {
@@ -312,7 +312,7 @@ func TestListenPrintsAndForwards(t *testing.T) {
 			t.Errorf("%s: %d, want %d", req.URL.Path, rec.Code, tc.code)
 		}
 	}
-	a.forwards.Wait()
+	o.forwards.Wait()
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], "a47b6ab2-8f8b-11f0-b21a-a6006ab65aca  credit  500,000 VND  DH123456") ||
 		!strings.Contains(lines[1], "BANK_ACCOUNT_LINKED  e343bdec-97dc-4c60-b953-f81b183e0096  2026-01-13 20:47:03") {
@@ -371,8 +371,8 @@ func TestReconcileListsWhatIPNMissed(t *testing.T) {
 // Notifications arriving at once print whole lines, one each.
 func TestListenPrintsConcurrentNotificationsWhole(t *testing.T) {
 	var out, errb bytes.Buffer
-	a := &app{stdout: &out, stderr: &errb}
-	h := a.listenHandler("", "ipn-k", "")
+	o := &listenOptions{IO: &ioStreams{Out: &out, ErrOut: &errb}, WebhookSecret: "", IPNKey: "ipn-k", ForwardTo: ""}
+	h := listenHandler(o)
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Add(1)

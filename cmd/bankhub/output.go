@@ -99,17 +99,17 @@ func (t *table) add(v any, cells ...string) {
 // escape control characters, so one record stays one row and nothing
 // reaches the terminal as a command; CSV neutralises formulas; JSON is
 // exact (its escaping makes it data).
-func (a *app) print(t *table) error {
-	switch a.output {
+func (s *ioStreams) print(t *table) error {
+	switch s.Format {
 	case "", "table":
-		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, strings.Join(t.header, "\t"))
 		for _, r := range t.rows {
 			fmt.Fprintln(tw, joinCells(r, "\t"))
 		}
 		return tw.Flush()
 	case "json":
-		enc := json.NewEncoder(jsonSafeWriter{a.stdout})
+		enc := json.NewEncoder(jsonSafeWriter{s.Out})
 		enc.SetIndent("", "  ")
 		if t.single && len(t.values) == 1 {
 			return enc.Encode(t.values[0])
@@ -119,7 +119,7 @@ func (a *app) print(t *table) error {
 		}
 		return enc.Encode(t.values)
 	case "jsonl":
-		enc := json.NewEncoder(jsonSafeWriter{a.stdout})
+		enc := json.NewEncoder(jsonSafeWriter{s.Out})
 		for _, v := range t.values {
 			if err := enc.Encode(v); err != nil {
 				return err
@@ -127,7 +127,7 @@ func (a *app) print(t *table) error {
 		}
 		return nil
 	case "csv":
-		w := csv.NewWriter(a.stdout)
+		w := csv.NewWriter(s.Out)
 		w.Write(t.header)
 		for _, r := range t.rows {
 			r = append([]string(nil), r...)
@@ -143,7 +143,7 @@ func (a *app) print(t *table) error {
 		w.Flush()
 		return w.Error()
 	}
-	return usageErr("--output must be table, json, jsonl or csv, not %q", a.output)
+	return usageErr("--output must be table, json, jsonl or csv, not %q", s.Format)
 }
 
 // Display formats. Times are shown in Vietnam time, and the headers say so.
@@ -181,8 +181,8 @@ type progress struct {
 	start time.Time
 }
 
-func (a *app) progress() *progress {
-	return &progress{w: a.stderr, on: isTerminal(a.stderr), start: time.Now()}
+func (s *ioStreams) progress() *progress {
+	return &progress{w: s.ErrOut, on: isTerminal(s.ErrOut), start: time.Now()}
 }
 
 func (p *progress) tick() {

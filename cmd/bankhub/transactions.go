@@ -1,19 +1,33 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/bankhub-go/bankhub"
 	"github.com/spf13/cobra"
 )
 
-func (a *app) transactionsCmd() *cobra.Command {
+func newTransactionsCmd(f *factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "transactions", Short: "Transactions: list, get, simulate (sandbox)"}
-	var p bankhub.TransactionListParams
+	cmd.AddCommand(newTransactionsListCmd(f, nil), newTransactionsGetCmd(f, nil), newTransactionsSimulateCmd(f, nil))
+	return cmd
+}
+
+type transactionsListOptions struct {
+	IO     *ioStreams
+	Client func() (*bankhub.Client, error)
+
+	Params bankhub.TransactionListParams
+	All    bool
+}
+
+func newTransactionsListCmd(f *factory, run func(context.Context, *transactionsListOptions) error) *cobra.Command {
+	o := &transactionsListOptions{IO: f.IO, Client: f.Client}
 	var day, start, end, transferType, webhookSuccess string
-	var all bool
-	list := &cobra.Command{Use: "list", Short: "List transactions, newest first", Args: cobra.NoArgs,
-		RunE: a.call(func(c *bankhub.Client, _ []string) error {
+	cmd := &cobra.Command{Use: "list", Short: "List transactions, newest first", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p := &o.Params
 			var err error
 			if p.TransactionDate, err = dateFlag("transaction-date", day); err != nil {
 				return err
@@ -34,75 +48,121 @@ func (a *app) transactionsCmd() *cobra.Command {
 			default:
 				return usageErr("--webhook-success must be 1 or 0")
 			}
-			t := transactionTable()
-			var total bankhub.VND
-			if err := listOrAll(a, all, c.Transactions.List, c.Transactions.All, &p, func(tx bankhub.Transaction) { addTransaction(t, tx) }); err != nil {
-				return err
-			}
-			if err := a.print(t); err != nil {
-				return err
-			}
-			if a.output == "" || a.output == "table" {
-				for _, v := range t.values {
-					tx := v.(bankhub.Transaction)
-					if tx.TransferType == bankhub.TransferOut {
-						total -= tx.Amount
-					} else {
-						total += tx.Amount
-					}
-				}
-				fmt.Fprintf(a.stdout, "%s, net %s\n", plural(len(t.values), "transaction"), showVND(total))
-			}
-			return nil
-		})}
-	f := list.Flags()
-	f.StringVar(&p.CompanyXID, "company-xid", "", "one company's transactions")
-	f.StringVar(&p.BankAccountXID, "bank-account-xid", "", "one bank account's transactions")
-	f.StringVar(&p.BrandName, "brand-name", "", "a bank, e.g. MBBank")
-	f.StringVar(&day, "transaction-date", "", "one day, YYYY-MM-DD")
-	f.StringVar(&start, "start-transaction-date", "", "from, YYYY-MM-DD")
-	f.StringVar(&end, "end-transaction-date", "", "to, YYYY-MM-DD")
-	f.StringVar(&transferType, "transfer-type", "", "in or out")
-	f.StringVar(&webhookSuccess, "webhook-success", "", "1 delivered, 0 not delivered")
-	f.StringVarP(&p.Query, "query", "q", "", "search the content, payment code and account number")
-	pagingFlags(list, &p.Page, &p.PerPage, &all)
-
-	get := &cobra.Command{Use: "get TRANSACTION_ID", Short: "One transaction", Args: cobra.ExactArgs(1),
-		RunE: a.call(func(c *bankhub.Client, args []string) error {
-			tx, err := c.Transactions.Get(a.ctx(), args[0])
-			if err != nil {
-				return err
-			}
-			t := transactionTable()
-			t.single = true
-			addTransaction(t, *tx)
-			return a.print(t)
-		})}
-
-	var sp bankhub.SimulateTransactionParams
-	var simType string
-	var amount int64
-	simulate := &cobra.Command{Use: "simulate", Short: "Create a mock transaction (sandbox and fake only)", Args: cobra.NoArgs,
-		RunE: a.call(func(c *bankhub.Client, _ []string) error {
-			sp.TransferType, sp.Amount = bankhub.TransferType(simType), bankhub.VND(amount)
-			if err := a.confirmWrite("simulate a transaction"); err != nil {
-				return err
-			}
-			tx, err := c.Transactions.Simulate(a.ctx(), &sp)
-			if err != nil {
-				return err
-			}
-			t := &table{header: []string{"TRANSACTION ID", "REFERENCE", "DATE (UTC+7)", "TYPE", "AMOUNT"}, single: true, money: []int{4}}
-			t.add(tx, tx.TransactionID, tx.ReferenceNumber, showTime(tx.TransactionDate), string(tx.TransferType), showVND(tx.Amount))
-			return a.print(t)
-		})}
-	sf := simulate.Flags()
-	sf.StringVar(&sp.BankAccountXID, "bank-account-xid", "", "the linked account (required)")
-	sf.StringVar(&simType, "transfer-type", "in", "in or out (credit or debit)")
-	sf.Int64Var(&amount, "amount", 0, "VND, whole dong (required)")
-	sf.StringVar(&sp.TransactionContent, "transaction-content", "", "the transfer description (required)")
-	cmd.AddCommand(list, get, simulate)
+			return runFunc(run, transactionsListRun)(cmd.Context(), o)
+		}}
+	fl := cmd.Flags()
+	fl.StringVar(&o.Params.CompanyXID, "company-xid", "", "one company's transactions")
+	fl.StringVar(&o.Params.BankAccountXID, "bank-account-xid", "", "one bank account's transactions")
+	fl.StringVar(&o.Params.BrandName, "brand-name", "", "a bank, e.g. MBBank")
+	fl.StringVar(&day, "transaction-date", "", "one day, YYYY-MM-DD")
+	fl.StringVar(&start, "start-transaction-date", "", "from, YYYY-MM-DD")
+	fl.StringVar(&end, "end-transaction-date", "", "to, YYYY-MM-DD")
+	fl.StringVar(&transferType, "transfer-type", "", "in or out")
+	fl.StringVar(&webhookSuccess, "webhook-success", "", "1 delivered, 0 not delivered")
+	fl.StringVarP(&o.Params.Query, "query", "q", "", "search the content, payment code and account number")
+	pagingFlags(cmd, &o.Params.Page, &o.Params.PerPage, &o.All)
 	return cmd
+}
+
+// transactionsListRun prints the transactions and, for people, their count
+// and net amount (money in less money out).
+func transactionsListRun(ctx context.Context, o *transactionsListOptions) error {
+	c, err := o.Client()
+	if err != nil {
+		return err
+	}
+	t := transactionTable()
+	var n int
+	var net bankhub.VND
+	add := func(tx bankhub.Transaction) {
+		addTransaction(t, tx)
+		n++
+		if tx.TransferType == bankhub.TransferOut {
+			net -= tx.Amount
+		} else {
+			net += tx.Amount
+		}
+	}
+	if err := listOrAll(ctx, o.IO, o.All, c.Transactions.List, c.Transactions.All, &o.Params, add); err != nil {
+		return err
+	}
+	if err := o.IO.print(t); err != nil {
+		return err
+	}
+	if o.IO.forPeople() {
+		fmt.Fprintf(o.IO.Out, "%s, net %s\n", plural(n, "transaction"), showVND(net))
+	}
+	return nil
+}
+
+type transactionsGetOptions struct {
+	IO     *ioStreams
+	Client func() (*bankhub.Client, error)
+
+	TransactionID string
+}
+
+func newTransactionsGetCmd(f *factory, run func(context.Context, *transactionsGetOptions) error) *cobra.Command {
+	o := &transactionsGetOptions{IO: f.IO, Client: f.Client}
+	return &cobra.Command{Use: "get TRANSACTION_ID", Short: "One transaction", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.TransactionID = args[0]
+			return runFunc(run, transactionsGetRun)(cmd.Context(), o)
+		}}
+}
+
+func transactionsGetRun(ctx context.Context, o *transactionsGetOptions) error {
+	c, err := o.Client()
+	if err != nil {
+		return err
+	}
+	tx, err := c.Transactions.Get(ctx, o.TransactionID)
+	if err != nil {
+		return err
+	}
+	t := transactionTable()
+	t.single = true
+	addTransaction(t, *tx)
+	return o.IO.print(t)
+}
+
+type transactionsSimulateOptions struct {
+	IO      *ioStreams
+	Client  func() (*bankhub.Client, error)
+	Confirm func(string) error
+
+	Params bankhub.SimulateTransactionParams
+}
+
+func newTransactionsSimulateCmd(f *factory, run func(context.Context, *transactionsSimulateOptions) error) *cobra.Command {
+	o := &transactionsSimulateOptions{IO: f.IO, Client: f.Client, Confirm: f.Confirm}
+	var transferType string
+	var amount int64
+	cmd := &cobra.Command{Use: "simulate", Short: "Create a mock transaction (sandbox and fake only)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Params.TransferType, o.Params.Amount = bankhub.TransferType(transferType), bankhub.VND(amount)
+			return runFunc(run, transactionsSimulateRun)(cmd.Context(), o)
+		}}
+	fl := cmd.Flags()
+	fl.StringVar(&o.Params.BankAccountXID, "bank-account-xid", "", "the linked account (required)")
+	fl.StringVar(&transferType, "transfer-type", "in", "in or out (credit or debit)")
+	fl.Int64Var(&amount, "amount", 0, "VND, whole dong (required)")
+	fl.StringVar(&o.Params.TransactionContent, "transaction-content", "", "the transfer description (required)")
+	return cmd
+}
+
+func transactionsSimulateRun(ctx context.Context, o *transactionsSimulateOptions) error {
+	c, err := writeClient(o.Client, o.Confirm, "simulate a transaction")
+	if err != nil {
+		return err
+	}
+	tx, err := c.Transactions.Simulate(ctx, &o.Params)
+	if err != nil {
+		return err
+	}
+	t := &table{header: []string{"TRANSACTION ID", "REFERENCE", "DATE (UTC+7)", "TYPE", "AMOUNT"}, single: true, money: []int{4}}
+	t.add(tx, tx.TransactionID, tx.ReferenceNumber, showTime(tx.TransactionDate), string(tx.TransferType), showVND(tx.Amount))
+	return o.IO.print(t)
 }
 
 func transactionTable() *table {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -8,64 +9,100 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func (a *app) webhooksCmd() *cobra.Command {
+func newWebhooksCmd(f *factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "webhooks", Short: "The event webhook: get, set"}
-	show := func(w *bankhub.WebhookConfig) error {
-		t := &table{header: []string{"URL", "AUTH", "SECRET", "ACTIVE", "EVENTS"}, single: true}
-		if w == nil {
-			t.values = []any{nil}
-			if a.output == "" || a.output == "table" {
-				fmt.Fprintln(a.stdout, "no webhook configured")
-				return nil
-			}
-			return a.print(t)
+	cmd.AddCommand(newWebhooksGetCmd(f, nil), newWebhooksSetCmd(f, nil))
+	return cmd
+}
+
+// printWebhook shows the configuration with its secret masked, in every
+// format: Set echoes the secret whole, and it is shown as Get shows it.
+func printWebhook(io *ioStreams, w *bankhub.WebhookConfig) error {
+	t := &table{header: []string{"URL", "AUTH", "SECRET", "ACTIVE", "EVENTS"}, single: true}
+	if w == nil {
+		t.values = []any{nil}
+		if io.forPeople() {
+			fmt.Fprintln(io.Out, "no webhook configured")
+			return nil
 		}
-		events := make([]string, len(w.AllowEvents))
-		for i, e := range w.AllowEvents {
-			events[i] = string(e)
-		}
-		masked := *w // Set echoes the secret whole; shown as Get shows it, in every format
-		masked.SecretKey = maskSecret(w.SecretKey)
-		t.add(&masked, w.WebhookURL, string(w.AuthType), masked.SecretKey, showBool(w.Active), strings.Join(events, ","))
-		return a.print(t)
+		return io.print(t)
 	}
-	get := &cobra.Command{Use: "get", Short: "The webhook configuration (secret masked)", Args: cobra.NoArgs,
-		RunE: a.call(func(c *bankhub.Client, _ []string) error {
-			w, err := c.Webhooks.Get(a.ctx())
-			if err != nil {
-				return err
-			}
-			return show(w)
-		})}
-	var p bankhub.WebhookConfigParams
+	events := make([]string, len(w.AllowEvents))
+	for i, e := range w.AllowEvents {
+		events[i] = string(e)
+	}
+	masked := *w
+	masked.SecretKey = maskSecret(w.SecretKey)
+	t.add(&masked, w.WebhookURL, string(w.AuthType), masked.SecretKey, showBool(w.Active), strings.Join(events, ","))
+	return io.print(t)
+}
+
+type webhooksGetOptions struct {
+	IO     *ioStreams
+	Client func() (*bankhub.Client, error)
+}
+
+func newWebhooksGetCmd(f *factory, run func(context.Context, *webhooksGetOptions) error) *cobra.Command {
+	o := &webhooksGetOptions{IO: f.IO, Client: f.Client}
+	return &cobra.Command{Use: "get", Short: "The webhook configuration (secret masked)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runFunc(run, webhooksGetRun)(cmd.Context(), o)
+		}}
+}
+
+func webhooksGetRun(ctx context.Context, o *webhooksGetOptions) error {
+	c, err := o.Client()
+	if err != nil {
+		return err
+	}
+	w, err := c.Webhooks.Get(ctx)
+	if err != nil {
+		return err
+	}
+	return printWebhook(o.IO, w)
+}
+
+type webhooksSetOptions struct {
+	IO      *ioStreams
+	Client  func() (*bankhub.Client, error)
+	Confirm func(string) error
+
+	Params bankhub.WebhookConfigParams
+}
+
+func newWebhooksSetCmd(f *factory, run func(context.Context, *webhooksSetOptions) error) *cobra.Command {
+	o := &webhooksSetOptions{IO: f.IO, Client: f.Client, Confirm: f.Confirm}
 	var events []string
 	var active bool
-	set := &cobra.Command{Use: "set", Short: "Create or replace the webhook configuration", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p.AllowEvents = nil
-			for _, e := range events {
-				p.AllowEvents = append(p.AllowEvents, bankhub.EventType(e))
-			}
-			if cmd.Flags().Changed("active") {
-				p.Active = &active
-			}
-			c, err := a.writeClient("set the webhook")
-			if err != nil {
-				return err
-			}
-			w, err := c.Webhooks.Set(a.ctx(), &p)
-			if err != nil {
-				return err
-			}
-			return show(w)
-		}}
-	f := set.Flags()
-	f.StringVar(&p.WebhookURL, "webhook-url", "", "HTTPS URL of your endpoint (required)")
-	f.StringVar(&p.SecretKey, "secret-key", "", "sent back in X-Secret-Key (required)")
-	f.BoolVar(&active, "active", true, "deliver events")
-	f.StringSliceVar(&events, "allow-events", []string{"*"}, "event names, comma-separated, or *")
-	cmd.AddCommand(get, set)
+	cmd := &cobra.Command{Use: "set", Short: "Create or replace the webhook configuration", Args: cobra.NoArgs}
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		o.Params.AllowEvents = nil
+		for _, e := range events {
+			o.Params.AllowEvents = append(o.Params.AllowEvents, bankhub.EventType(e))
+		}
+		if cmd.Flags().Changed("active") {
+			o.Params.Active = &active
+		}
+		return runFunc(run, webhooksSetRun)(cmd.Context(), o)
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.Params.WebhookURL, "webhook-url", "", "HTTPS URL of your endpoint (required)")
+	fl.StringVar(&o.Params.SecretKey, "secret-key", "", "sent back in X-Secret-Key (required)")
+	fl.BoolVar(&active, "active", true, "deliver events")
+	fl.StringSliceVar(&events, "allow-events", []string{"*"}, "event names, comma-separated, or *")
 	return cmd
+}
+
+func webhooksSetRun(ctx context.Context, o *webhooksSetOptions) error {
+	c, err := writeClient(o.Client, o.Confirm, "set the webhook")
+	if err != nil {
+		return err
+	}
+	w, err := c.Webhooks.Set(ctx, &o.Params)
+	if err != nil {
+		return err
+	}
+	return printWebhook(o.IO, w)
 }
 
 // maskSecret shows a secret as the API's Get does: *** and its last four
