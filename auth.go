@@ -234,7 +234,7 @@ func (c *Client) exchange(ctx context.Context, now func() time.Time) (*oauth2.To
 		return nil, 0, errors.New("bankhub: the client has no credentials to exchange (it was made with WithTokenSource)")
 	}
 	var r tokenResponse
-	if err := c.send(ctx, tokenEndpoint, tokenEndpoint.pattern, "", nil, "", &r, nil); err != nil {
+	if err := c.do(ctx, tokenEndpoint, &call{out: &r}); err != nil {
 		return nil, 0, err
 	}
 	ttl, ok := tokenLifetime(r.TTL)
@@ -279,42 +279,4 @@ func (s *tokenSource) Invalidate(tok *oauth2.Token) {
 // Format keeps the cached token out of every fmt verb.
 func (s *tokenSource) Format(f fmt.State, _ rune) {
 	io.WriteString(f, "bankhub.tokenSource{token: [redacted]}")
-}
-
-// authorization returns the bearer header for the current token. The header
-// value is reused for as long as the token is, so a held token costs no
-// allocation per call.
-func (c *Client) authorization(ctx context.Context) (*authHeader, error) {
-	var tok *oauth2.Token
-	var err error
-	switch ts := c.tokens.(type) {
-	case *tokenSource:
-		tok, err = ts.token(ctx)
-	case ContextTokenSource:
-		tok, err = ts.TokenContext(ctx)
-	default:
-		tok, err = ts.Token()
-	}
-	if err != nil && c.builtin == nil {
-		err = fmt.Errorf("bankhub: token source: %w", err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if tok == nil || tok.AccessToken == "" {
-		return nil, errors.New("bankhub: token source returned an empty token")
-	}
-	if a := c.lastAuth.Load(); a != nil && a.token == tok.AccessToken {
-		return a, nil
-	}
-	a := &authHeader{tok: tok, token: tok.AccessToken, value: []string{"Bearer " + tok.AccessToken}}
-	c.lastAuth.Store(a)
-	return a, nil
-}
-
-// invalidate tells the token source that the API rejected the token.
-func (c *Client) invalidate(a *authHeader) {
-	if inv, ok := c.tokens.(Invalidator); ok {
-		inv.Invalidate(a.tok)
-	}
 }

@@ -101,12 +101,12 @@ type BankAccountListParams struct {
 	Page, PerPage int
 }
 
-func (p *BankAccountListParams) encode(op string) (request, error) {
+func (p *BankAccountListParams) encode(op string) (*call, error) {
 	if p == nil {
-		return request{}, nil
+		return &call{}, nil
 	}
 	if err := checkPaging(op, p.Page, p.PerPage, 100); err != nil {
-		return request{}, err
+		return nil, err
 	}
 	q := url.Values{}
 	addPaging(q, p.Page, p.PerPage)
@@ -122,7 +122,7 @@ func (p *BankAccountListParams) encode(op string) (request, error) {
 	if p.Query != "" {
 		q.Set("q", p.Query)
 	}
-	return request{query: q.Encode()}, nil
+	return &call{query: q.Encode()}, nil
 }
 
 var (
@@ -158,5 +158,5 @@ func (s *BankAccountService) All(ctx context.Context, params *BankAccountListPar
 //
 // API: GET /v1/bank-account/{xid} (https://developer.sepay.vn/en/bankhub/api/tai-khoan-ngan-hang/chi-tiet-tai-khoan)
 func (s *BankAccountService) Get(ctx context.Context, xid string) (*BankAccount, error) {
-	return convert(getData[bankAccountWire](ctx, s.client, bankAccountGetEndpoint, request{ids: []string{xid}}))
+	return convert(getData[bankAccountWire](ctx, s.client, bankAccountGetEndpoint, &call{ids: []string{xid}}))
 }

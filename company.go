@@ -127,15 +127,15 @@ type CompanyListParams struct {
 	Page, PerPage int
 }
 
-func (p *CompanyListParams) encode(op string) (request, error) {
+func (p *CompanyListParams) encode(op string) (*call, error) {
 	if p == nil {
-		return request{}, nil
+		return &call{}, nil
 	}
 	if err := checkPaging(op, p.Page, p.PerPage, 0); err != nil {
-		return request{}, err
+		return nil, err
 	}
 	if p.SortCreatedAt != "" && p.SortCreatedAt != SortAsc && p.SortCreatedAt != SortDesc {
-		return request{}, paramErr(op, "sort[created_at]", "must be asc or desc")
+		return nil, paramErr(op, "sort[created_at]", "must be asc or desc")
 	}
 	q := url.Values{}
 	addPaging(q, p.Page, p.PerPage)
@@ -148,7 +148,7 @@ func (p *CompanyListParams) encode(op string) (request, error) {
 	if p.SortCreatedAt != "" {
 		q.Set("sort[created_at]", string(p.SortCreatedAt))
 	}
-	return request{query: q.Encode()}, nil
+	return &call{query: q.Encode()}, nil
 }
 
 // CompanyCreateParams are the fields of POST /v1/company/create.
@@ -159,17 +159,17 @@ type CompanyCreateParams struct {
 	Status CompanyStatus `json:"status"`
 }
 
-func (p *CompanyCreateParams) encode(op string) (request, error) {
+func (p *CompanyCreateParams) encode(op string) (*call, error) {
 	if p == nil {
-		return request{}, paramErr(op, "", "params are required")
+		return nil, paramErr(op, "", "params are required")
 	}
 	if err := checkFullName(op, p.FullName); err != nil {
-		return request{}, err
+		return nil, err
 	}
 	if p.Status != CompanyActive && p.Status != CompanyPending {
-		return request{}, paramErr(op, "status", "must be Active or Pending")
+		return nil, paramErr(op, "status", "must be Active or Pending")
 	}
-	return request{in: p}, nil
+	return &call{in: p}, nil
 }
 
 func checkFullName(op, name string) error {
@@ -201,45 +201,45 @@ type CompanyUpdateParams struct {
 	TransactionAmount *TransactionAmount `json:"transaction_amount,omitempty"`
 }
 
-func (p *CompanyUpdateParams) encode(op string) (request, error) {
+func (p *CompanyUpdateParams) encode(op string) (*call, error) {
 	if p == nil || *p == (CompanyUpdateParams{}) {
-		return request{}, paramErr(op, "", "nothing to update: set at least one field")
+		return nil, paramErr(op, "", "nothing to update: set at least one field")
 	}
 	if p.FullName != nil {
 		if err := checkFullName(op, *p.FullName); err != nil {
-			return request{}, err
+			return nil, err
 		}
 	}
 	if p.Status != nil && *p.Status == "" {
-		return request{}, paramErr(op, "status", "must not be empty")
+		return nil, paramErr(op, "status", "must not be empty")
 	}
 	if p.PaymentCode != nil && *p.PaymentCode != PaymentCodeOn && *p.PaymentCode != PaymentCodeOff {
-		return request{}, paramErr(op, "payment_code", "must be on or off")
+		return nil, paramErr(op, "payment_code", "must be on or off")
 	}
 	if p.PaymentCodePrefix != nil {
 		prefix := *p.PaymentCodePrefix
 		if len(prefix) < 2 || len(prefix) > 5 || strings.ContainsFunc(prefix, func(r rune) bool {
 			return (r < 'A' || r > 'Z') && (r < 'a' || r > 'z')
 		}) {
-			return request{}, paramErr(op, "payment_code_prefix", "must be 2 to 5 letters")
+			return nil, paramErr(op, "payment_code_prefix", "must be 2 to 5 letters")
 		}
 	}
 	if p.PaymentCodeSuffixFrom != nil && *p.PaymentCodeSuffixFrom < 1 {
-		return request{}, paramErr(op, "payment_code_suffix_from", "must be at least 1")
+		return nil, paramErr(op, "payment_code_suffix_from", "must be at least 1")
 	}
 	if p.PaymentCodeSuffixTo != nil && *p.PaymentCodeSuffixTo < 1 {
-		return request{}, paramErr(op, "payment_code_suffix_to", "must be at least 1")
+		return nil, paramErr(op, "payment_code_suffix_to", "must be at least 1")
 	}
 	if p.PaymentCodeSuffixFrom != nil && p.PaymentCodeSuffixTo != nil && *p.PaymentCodeSuffixFrom > *p.PaymentCodeSuffixTo {
-		return request{}, paramErr(op, "payment_code_suffix_to", "must not be less than payment_code_suffix_from")
+		return nil, paramErr(op, "payment_code_suffix_to", "must not be less than payment_code_suffix_from")
 	}
 	if p.PaymentCodeSuffixCharacterType != nil && *p.PaymentCodeSuffixCharacterType == "" {
-		return request{}, paramErr(op, "payment_code_suffix_character_type", "must not be empty")
+		return nil, paramErr(op, "payment_code_suffix_character_type", "must not be empty")
 	}
 	if p.TransactionAmount != nil && !p.TransactionAmount.Unlimited && p.TransactionAmount.Count < 0 {
-		return request{}, paramErr(op, "transaction_amount", "must not be negative")
+		return nil, paramErr(op, "transaction_amount", "must not be negative")
 	}
-	return request{in: p}, nil
+	return &call{in: p}, nil
 }
 
 // CompanyCounterParams filters Companies.Counter.
@@ -248,15 +248,15 @@ type CompanyCounterParams struct {
 	Date Date
 }
 
-func (p *CompanyCounterParams) encode(op string) (request, error) {
+func (p *CompanyCounterParams) encode(op string) (*call, error) {
 	if p == nil {
-		return request{}, nil
+		return &call{}, nil
 	}
 	q := url.Values{}
 	if err := addDate(q, op, "date", p.Date); err != nil {
-		return request{}, err
+		return nil, err
 	}
-	return request{query: q.Encode()}, nil
+	return &call{query: q.Encode()}, nil
 }
 
 // Counter is a per-day count of transactions with totals.
@@ -362,7 +362,7 @@ func (s *CompanyService) All(ctx context.Context, params *CompanyListParams) ite
 //
 // API: GET /v1/company/{xid} (https://developer.sepay.vn/en/bankhub/api/cong-ty/chi-tiet-cong-ty)
 func (s *CompanyService) Get(ctx context.Context, xid string) (*Company, error) {
-	return convert(getData[companyWire](ctx, s.client, companyGetEndpoint, request{ids: []string{xid}}))
+	return convert(getData[companyWire](ctx, s.client, companyGetEndpoint, &call{ids: []string{xid}}))
 }
 
 // Create creates a company. The answer carries only its xid and full name

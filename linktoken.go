@@ -44,31 +44,31 @@ type linkTokenCreateBody struct {
 	Language              Language         `json:"language,omitempty"`
 }
 
-func (p *LinkTokenCreateParams) encode(op string) (request, error) {
+func (p *LinkTokenCreateParams) encode(op string) (*call, error) {
 	if p == nil {
-		return request{}, paramErr(op, "", "params are required")
+		return nil, paramErr(op, "", "params are required")
 	}
 	if err := requireID(op, "company_xid", p.CompanyXID); err != nil {
-		return request{}, err
+		return nil, err
 	}
 	if p.Purpose == "" {
-		return request{}, paramErr(op, "purpose", "required")
+		return nil, paramErr(op, "purpose", "required")
 	}
 	if !p.Purpose.Known() {
-		return request{}, paramErr(op, "purpose", "must be LINK_BANK_ACCOUNT or UNLINK_BANK_ACCOUNT, got "+quoteShort(string(p.Purpose)))
+		return nil, paramErr(op, "purpose", "must be LINK_BANK_ACCOUNT or UNLINK_BANK_ACCOUNT, got "+quoteShort(string(p.Purpose)))
 	}
 	if p.Purpose == PurposeUnlinkBankAccount {
 		if err := requireID(op, "bank_account_xid", p.BankAccountXID); err != nil {
-			return request{}, paramErr(op, "bank_account_xid", "required when purpose is UNLINK_BANK_ACCOUNT")
+			return nil, paramErr(op, "bank_account_xid", "required when purpose is UNLINK_BANK_ACCOUNT")
 		}
 	}
 	if p.Language != "" && !p.Language.Known() {
-		return request{}, paramErr(op, "language", "must be vi or en, got "+quoteShort(string(p.Language)))
+		return nil, paramErr(op, "language", "must be vi or en, got "+quoteShort(string(p.Language)))
 	}
 	if p.CompletionRedirectURI != "" {
 		u, err := url.Parse(p.CompletionRedirectURI)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return request{}, paramErr(op, "completion_redirect_uri", "must be an absolute http(s) URL")
+			return nil, paramErr(op, "completion_redirect_uri", "must be an absolute http(s) URL")
 		}
 	}
 	b := &linkTokenCreateBody{
@@ -81,7 +81,7 @@ func (p *LinkTokenCreateParams) encode(op string) (request, error) {
 	if p.IsMobileApp {
 		b.IsMobileApp = 1
 	}
-	return request{in: b}, nil
+	return &call{in: b}, nil
 }
 
 // LinkTokenCreated is the answer to LinkTokens.Create.
@@ -244,7 +244,7 @@ func (s *LinkTokenService) Get(ctx context.Context, linkToken string) (*LinkToke
 	body := struct {
 		LinkToken string `json:"link_token"`
 	}{linkToken}
-	if err := s.client.do(ctx, linkTokenGetEndpoint, request{in: &body, out: &out, secrets: []string{linkToken}}); err != nil {
+	if err := s.client.do(ctx, linkTokenGetEndpoint, &call{in: &body, out: &out, secrets: []string{linkToken}}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -263,7 +263,7 @@ func (s *LinkTokenService) Revoke(ctx context.Context, linkTokenXID string) erro
 	body := struct {
 		LinkTokenXID string `json:"link_token_xid"`
 	}{linkTokenXID}
-	return s.client.do(ctx, linkTokenRevokeEndpoint, request{in: &body})
+	return s.client.do(ctx, linkTokenRevokeEndpoint, &call{in: &body})
 }
 
 // requireID checks an id given by the caller: present, not blank, no

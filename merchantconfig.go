@@ -43,23 +43,23 @@ type merchantConfigUpdateBody struct {
 	CSS      *string   `json:"global_hosted_link_custom_css,omitempty"`
 }
 
-func (p *MerchantConfigUpdateParams) encode(op string) (request, error) {
+func (p *MerchantConfigUpdateParams) encode(op string) (*call, error) {
 	if p == nil || (p.TransactionWhitelistRemarkKeywords == nil && p.GlobalHostedLinkCustomCSS == nil) {
-		return request{}, paramErr(op, "", "nothing to update: set at least one field")
+		return nil, paramErr(op, "", "nothing to update: set at least one field")
 	}
 	b := &merchantConfigUpdateBody{CSS: p.GlobalHostedLinkCustomCSS}
 	if p.TransactionWhitelistRemarkKeywords != nil {
 		for _, k := range p.TransactionWhitelistRemarkKeywords {
 			if strings.TrimSpace(k) == "" {
-				return request{}, paramErr(op, "transaction_whitelist_remark_keywords", "keywords must not be empty")
+				return nil, paramErr(op, "transaction_whitelist_remark_keywords", "keywords must not be empty")
 			}
 		}
 		b.Keywords = &p.TransactionWhitelistRemarkKeywords
 	}
 	if b.CSS != nil && strings.Contains(strings.ToLower(*b.CSS), "<script") {
-		return request{}, paramErr(op, "global_hosted_link_custom_css", "must not contain a script")
+		return nil, paramErr(op, "global_hosted_link_custom_css", "must not contain a script")
 	}
-	return request{in: b}, nil
+	return &call{in: b}, nil
 }
 
 // MerchantCounterParams bounds MerchantConfig.Counter. Both default to today on
@@ -69,21 +69,21 @@ type MerchantCounterParams struct {
 	EndDate   Date
 }
 
-func (p *MerchantCounterParams) encode(op string) (request, error) {
+func (p *MerchantCounterParams) encode(op string) (*call, error) {
 	if p == nil {
-		return request{}, nil
+		return &call{}, nil
 	}
 	q := url.Values{}
 	if err := addDate(q, op, "start_date", p.StartDate); err != nil {
-		return request{}, err
+		return nil, err
 	}
 	if err := addDate(q, op, "end_date", p.EndDate); err != nil {
-		return request{}, err
+		return nil, err
 	}
 	if !p.StartDate.IsZero() && !p.EndDate.IsZero() && p.EndDate.Before(p.StartDate) {
-		return request{}, paramErr(op, "end_date", "must not be before start_date")
+		return nil, paramErr(op, "end_date", "must not be before start_date")
 	}
-	return request{query: q.Encode()}, nil
+	return &call{query: q.Encode()}, nil
 }
 
 // MaxLogoSize is the largest logo the API accepts (1 MiB).
@@ -100,7 +100,7 @@ var (
 //
 // API: GET /v1/merchant-config (https://developer.sepay.vn/en/bankhub/api/api-merchant/thong-tin-cau-hinh)
 func (s *MerchantConfigService) Get(ctx context.Context) (*MerchantConfig, error) {
-	return getData[MerchantConfig](ctx, s.client, merchantConfigGetEndpoint, request{})
+	return getData[MerchantConfig](ctx, s.client, merchantConfigGetEndpoint, &call{})
 }
 
 // Update changes the fields set in params and returns the new configuration.

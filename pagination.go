@@ -98,7 +98,7 @@ func (e *listEnvelope[T]) check() error {
 func getPage[T, W any, PW interface {
 	*W
 	wireForm[T]
-}](ctx context.Context, c *Client, ep *endpoint, r request) (*Page[T], error) {
+}](ctx context.Context, c *Client, ep *endpoint, r *call) (*Page[T], error) {
 	items := getItems[W]()
 	defer putItems(items)
 	env := listEnvelope[W]{Data: items, pooled: cap(*items)}

@@ -56,3 +56,14 @@ func (c *Client) knownSecrets(auth *authHeader, extra []string) []string {
 	}
 	return out
 }
+
+// excerpt is the start of b as text, secrets redacted before it is cut (so
+// that a cut cannot leave half a secret behind).
+func excerpt(b []byte, secrets []string) string {
+	s := redact(strings.ToValidUTF8(string(b[:min(len(b), maxRedactedBody)]), ""), secrets)
+	n := min(len(s), maxExcerpt)
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 { // cut at a rune boundary
+		n--
+	}
+	return s[:n]
+}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -449,6 +450,30 @@ func TestFaultMatrixHTTP(t *testing.T) {
 		_, err := c.MerchantConfig.Get(cctx)
 		assert.ErrorIs(t, err, context.Canceled)
 		assert.Less(t, time.Since(start), 300*time.Millisecond)
+	})
+	// A cancelled call keeps its transport error as an error, not as text:
+	// both the cancellation and the *url.Error are reachable.
+	t.Run("cancelled while waiting for the answer", func(t *testing.T) {
+		t.Parallel()
+		c := misbehaving(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+		cctx, cancel := context.WithCancel(ctx)
+		time.AfterFunc(100*time.Millisecond, cancel)
+		_, err := c.MerchantConfig.Get(cctx)
+		assert.ErrorIs(t, err, context.Canceled)
+		var ue *url.Error
+		if assert.ErrorAs(t, err, &ue) {
+			assert.Contains(t, ue.URL, "/v1/merchant-config")
+		}
+	})
+	t.Run("timed out while waiting for the answer", func(t *testing.T) {
+		t.Parallel()
+		c := misbehaving(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+		cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		_, err := c.MerchantConfig.Get(cctx)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		var ue *url.Error
+		assert.ErrorAs(t, err, &ue)
 	})
 }
 

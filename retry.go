@@ -114,6 +114,11 @@ func retryableStatus(code int) bool {
 func checkRetry(class retryClass, maxRetryAfter time.Duration) retryablehttp.CheckRetry {
 	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
+			if err != nil {
+				// The transport's own error (a *url.Error that names the
+				// cancellation) is returned as it is, not replaced by it.
+				return false, nil
+			}
 			return false, ctxErr
 		}
 		if err != nil {

@@ -142,12 +142,12 @@ type TransactionListParams struct {
 	Page, PerPage int
 }
 
-func (p *TransactionListParams) encode(op string) (request, error) {
+func (p *TransactionListParams) encode(op string) (*call, error) {
 	if p == nil {
-		return request{}, nil
+		return &call{}, nil
 	}
 	if err := checkPaging(op, p.Page, p.PerPage, 0); err != nil {
-		return request{}, err
+		return nil, err
 	}
 	q := url.Values{}
 	addPaging(q, p.Page, p.PerPage)
@@ -156,15 +156,15 @@ func (p *TransactionListParams) encode(op string) (request, error) {
 		d    Date
 	}{{"transaction_date", p.TransactionDate}, {"start_transaction_date", p.StartTransactionDate}, {"end_transaction_date", p.EndTransactionDate}} {
 		if err := addDate(q, op, f.name, f.d); err != nil {
-			return request{}, err
+			return nil, err
 		}
 	}
 	if !p.StartTransactionDate.IsZero() && !p.EndTransactionDate.IsZero() && p.EndTransactionDate.Before(p.StartTransactionDate) {
-		return request{}, paramErr(op, "end_transaction_date", "must not be before start_transaction_date")
+		return nil, paramErr(op, "end_transaction_date", "must not be before start_transaction_date")
 	}
 	if p.TransferType != "" {
 		if p.TransferType != TransferIn && p.TransferType != TransferOut {
-			return request{}, paramErr(op, "transfer_type", "must be in or out")
+			return nil, paramErr(op, "transfer_type", "must be in or out")
 		}
 		q.Set("transfer_type", string(p.TransferType))
 	}
@@ -182,7 +182,7 @@ func (p *TransactionListParams) encode(op string) (request, error) {
 			q.Set(f.name, f.v)
 		}
 	}
-	return request{query: q.Encode()}, nil
+	return &call{query: q.Encode()}, nil
 }
 
 // SimulateTransactionParams are the fields of the sandbox's
@@ -197,27 +197,27 @@ type SimulateTransactionParams struct {
 	TransactionContent string `json:"transaction_content"`
 }
 
-func (p *SimulateTransactionParams) encode(op string) (request, error) {
+func (p *SimulateTransactionParams) encode(op string) (*call, error) {
 	if p == nil {
-		return request{}, paramErr(op, "", "params are required")
+		return nil, paramErr(op, "", "params are required")
 	}
 	if err := requireID(op, "bank_account_xid", p.BankAccountXID); err != nil {
-		return request{}, err
+		return nil, err
 	}
 	switch p.TransferType {
 	case TransferIn, TransferOut, TransferCredit, TransferDebit:
 	case "":
-		return request{}, paramErr(op, "transfer_type", "required")
+		return nil, paramErr(op, "transfer_type", "required")
 	default:
-		return request{}, paramErr(op, "transfer_type", "must be credit, debit, in or out")
+		return nil, paramErr(op, "transfer_type", "must be credit, debit, in or out")
 	}
 	if p.Amount <= 0 {
-		return request{}, paramErr(op, "amount", "must be greater than 0")
+		return nil, paramErr(op, "amount", "must be greater than 0")
 	}
 	if strings.TrimSpace(p.TransactionContent) == "" {
-		return request{}, paramErr(op, "transaction_content", "required")
+		return nil, paramErr(op, "transaction_content", "required")
 	}
-	return request{in: p}, nil
+	return &call{in: p}, nil
 }
 
 // SimulatedTransaction is the answer to Transactions.Simulate.
@@ -265,7 +265,7 @@ func (s *TransactionService) All(ctx context.Context, params *TransactionListPar
 //
 // API: GET /v1/transaction/{transaction_id} (https://developer.sepay.vn/en/bankhub/api/api-giao-dich/chi-tiet-giao-dich)
 func (s *TransactionService) Get(ctx context.Context, transactionID string) (*Transaction, error) {
-	return convert(getData[transactionWire](ctx, s.client, transactionGetEndpoint, request{ids: []string{transactionID}}))
+	return convert(getData[transactionWire](ctx, s.client, transactionGetEndpoint, &call{ids: []string{transactionID}}))
 }
 
 // Simulate creates a mock transaction on a linked account, which triggers

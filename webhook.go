@@ -79,19 +79,19 @@ type webhookConfigBody struct {
 	AllowEvents []EventType     `json:"allow_events"`
 }
 
-func (p *WebhookConfigParams) encode(op string) (request, error) {
+func (p *WebhookConfigParams) encode(op string) (*call, error) {
 	if p == nil {
-		return request{}, paramErr(op, "", "params are required")
+		return nil, paramErr(op, "", "params are required")
 	}
 	u, err := url.Parse(p.WebhookURL)
 	if p.WebhookURL == "" {
-		return request{}, paramErr(op, "webhook_url", "required")
+		return nil, paramErr(op, "webhook_url", "required")
 	}
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return request{}, paramErr(op, "webhook_url", "must be an absolute http(s) URL")
+		return nil, paramErr(op, "webhook_url", "must be an absolute http(s) URL")
 	}
 	if p.SecretKey == "" {
-		return request{}, paramErr(op, "secret_key", "required")
+		return nil, paramErr(op, "secret_key", "required")
 	}
 	b := &webhookConfigBody{
 		WebhookURL:  p.WebhookURL,
@@ -111,10 +111,10 @@ func (p *WebhookConfigParams) encode(op string) (request, error) {
 	}
 	for _, e := range b.AllowEvents {
 		if e != EventAll && !e.Known() {
-			return request{}, paramErr(op, "allow_events", "unknown event "+quoteShort(string(e)))
+			return nil, paramErr(op, "allow_events", "unknown event "+quoteShort(string(e)))
 		}
 	}
-	return request{in: b, secrets: []string{p.SecretKey}}, nil
+	return &call{in: b, secrets: []string{p.SecretKey}}, nil
 }
 
 // webhookEnvelope is the {status, error, messages, data} answer of /v1/webhook.
@@ -143,7 +143,7 @@ var (
 // API: GET /v1/webhook (https://developer.sepay.vn/en/bankhub/api/api-webhook/thong-tin-webhook)
 func (s *WebhookService) Get(ctx context.Context) (*WebhookConfig, error) {
 	var out webhookEnvelope
-	if err := s.client.do(ctx, webhookGetEndpoint, request{out: &out}); err != nil {
+	if err := s.client.do(ctx, webhookGetEndpoint, &call{out: &out}); err != nil {
 		return nil, err
 	}
 	return out.Data, nil
