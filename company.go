@@ -5,7 +5,6 @@ import (
 	"iter"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/bankhub-go/bankhub/internal/wire"
 )
@@ -86,33 +85,6 @@ func (c *CompanyConfiguration) UnmarshalJSON(data []byte) error {
 	return decodeWire(data, &configurationWire{plainConfiguration(*c), wire.Int(c.PaymentCodeSuffixFrom), wire.Int(c.PaymentCodeSuffixTo), wire.String(c.DataStorageTime)}, c)
 }
 
-// PaymentCodeSwitch is "on" or "off".
-type PaymentCodeSwitch string
-
-// Payment-code switch values.
-const (
-	PaymentCodeOn  PaymentCodeSwitch = "on"
-	PaymentCodeOff PaymentCodeSwitch = "off"
-)
-
-// SuffixCharacterType is what a payment-code suffix may contain.
-type SuffixCharacterType string
-
-// Payment-code suffix character types.
-const (
-	SuffixNumberOnly      SuffixCharacterType = "NumberOnly"
-	SuffixNumberAndLetter SuffixCharacterType = "NumberAndLetter"
-)
-
-// SortOrder orders a list.
-type SortOrder string
-
-// Sort orders.
-const (
-	SortAsc  SortOrder = "asc"
-	SortDesc SortOrder = "desc"
-)
-
 // CompanyListParams filters Companies.List.
 type CompanyListParams struct {
 	// Query searches full_name (q).
@@ -170,16 +142,6 @@ func (p *CompanyCreateParams) encode(op string) (*call, error) {
 		return nil, paramErr(op, "status", "must be Active or Pending")
 	}
 	return &call{in: p}, nil
-}
-
-func checkFullName(op, name string) error {
-	if strings.TrimSpace(name) == "" {
-		return paramErr(op, "full_name", "required")
-	}
-	if utf8.RuneCountInString(name) > 200 {
-		return paramErr(op, "full_name", "must be at most 200 characters")
-	}
-	return nil
 }
 
 // CompanyUpdateParams is a partial update: only the fields that are set

@@ -61,10 +61,11 @@ func startRace(t *testing.T, n int, fn func(call int32) error, opts ...HandlerOp
 	}, opts...)
 	body := fixture(t, "ipn.en.json")
 	for range n {
+		req := ipnRequest(t, ipnKey, body) // built here: it may fail the test, which only this goroutine may do
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			code := serve(h, ipnRequest(t, ipnKey, body)).Code
+			code := serve(h, req).Code
 			r.mu.Lock()
 			r.codes = append(r.codes, code)
 			r.mu.Unlock()
@@ -112,6 +113,25 @@ func TestDedupeRacingRedeliveryProcessesAfterFirstFails(t *testing.T) {
 		close(r.release)
 		assert.ElementsMatch(t, []int{500, 200}, r.wait(), "the first fails; the waiting redelivery processes it")
 		assert.Equal(t, int32(2), r.calls.Load())
+	})
+}
+
+// Zero keeps the default wait, as it does in every option: it is not "answer
+// at once".
+func TestDedupeWaitZeroKeepsTheDefault(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var stats HandlerStats
+		r := startRace(t, 2, func(int32) error { return nil },
+			WithDedupe(NewMemoryDedupe(0, 0)), WithDedupeWait(0), WithHandlerStats(&stats))
+		time.Sleep(DefaultDedupeWait - time.Millisecond)
+		synctest.Wait()
+		assert.Equal(t, int64(0), stats.InProgress.Load(), "still waiting, short of DefaultDedupeWait")
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		assert.Equal(t, int64(1), stats.InProgress.Load(), "answered when DefaultDedupeWait ended")
+		close(r.release)
+		assert.ElementsMatch(t, []int{409, 200}, r.wait())
 	})
 }
 
@@ -169,7 +189,8 @@ func TestDedupeLeaseIsRenewedWhileFunctionRuns(t *testing.T) {
 		}, WithDedupe(store), WithDedupeLease(lease))
 		body := fixture(t, "ipn.en.json")
 		done := make(chan int)
-		go func() { done <- serve(h, ipnRequest(t, ipnKey, body)).Code }()
+		req := ipnRequest(t, ipnKey, body)
+		go func() { done <- serve(h, req).Code }()
 		<-inside
 		time.Sleep(4 * lease)
 		state, err := store.Claim(context.Background(), ipnFixtureKey, "another-replica", time.Second)
@@ -192,7 +213,8 @@ func TestMemoryDedupeClaimLastsAsLongAsTheFunction(t *testing.T) {
 			return nil
 		}, WithDedupe(store), WithDedupeLease(time.Millisecond))
 		done := make(chan int)
-		go func() { done <- serve(h, ipnRequest(t, ipnKey, fixture(t, "ipn.en.json"))).Code }()
+		req := ipnRequest(t, ipnKey, fixture(t, "ipn.en.json"))
+		go func() { done <- serve(h, req).Code }()
 		<-inside
 		time.Sleep(time.Hour)
 		assert.Equal(t, DedupeInProgress, store.State(ipnFixtureKey), "an hour of a one-millisecond lease")

@@ -149,3 +149,39 @@ func (e EventType) Known() bool {
 	}
 	return false
 }
+
+// PaymentCodeSwitch is "on" or "off".
+type PaymentCodeSwitch string
+
+// Payment-code switch values.
+const (
+	PaymentCodeOn  PaymentCodeSwitch = "on"
+	PaymentCodeOff PaymentCodeSwitch = "off"
+)
+
+// SuffixCharacterType is what a payment-code suffix may contain.
+type SuffixCharacterType string
+
+// Payment-code suffix character types.
+const (
+	SuffixNumberOnly      SuffixCharacterType = "NumberOnly"
+	SuffixNumberAndLetter SuffixCharacterType = "NumberAndLetter"
+)
+
+// SortOrder orders a list.
+type SortOrder string
+
+// Sort orders.
+const (
+	SortAsc  SortOrder = "asc"
+	SortDesc SortOrder = "desc"
+)
+
+// WebhookAuthType is how Bank Hub authenticates to the webhook URL.
+type WebhookAuthType string
+
+// Webhook authentication types. Only SECRET_KEY is documented: the secret
+// is sent in the X-Secret-Key header of every event.
+const (
+	WebhookAuthSecretKey WebhookAuthType = "SECRET_KEY"
+)

@@ -20,7 +20,9 @@ var ErrUnverified = errors.New("bankhub: notification not verified")
 // DefaultMaxBodySize is the body limit of the notification handlers.
 const DefaultMaxBodySize = 1 << 20
 
-// HandlerOption configures NewWebhookHandler and NewIPNHandler.
+// HandlerOption configures NewWebhookHandler and NewIPNHandler. In every
+// option that takes a size or a duration, here and in the Reconciler's,
+// zero (or a negative value) keeps the default.
 type HandlerOption func(*handlerConfig)
 
 type handlerConfig struct {
@@ -66,9 +68,14 @@ func WithDedupeLease(d time.Duration) HandlerOption {
 
 // WithDedupeWait sets how long a delivery of a notification that is being
 // handled elsewhere waits for the outcome (DefaultDedupeWait; keep it under
-// SePay's 8 seconds). 0 or less answers 409 at once.
+// SePay's 8 seconds). Zero or less keeps the default, as in every option;
+// for an answer at once, give a wait as short as time.Millisecond.
 func WithDedupeWait(d time.Duration) HandlerOption {
-	return func(c *handlerConfig) { c.dedupe.wait = max(d, 0) }
+	return func(c *handlerConfig) {
+		if d > 0 {
+			c.dedupe.wait = d
+		}
+	}
 }
 
 // WithHandlerStats makes the handler count what it does into s.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
-	"strings"
 
 	"github.com/bankhub-go/bankhub/internal/wire"
 )
@@ -265,25 +264,3 @@ func (s *LinkTokenService) Revoke(ctx context.Context, linkTokenXID string) erro
 	}{linkTokenXID}
 	return s.client.do(ctx, linkTokenRevokeEndpoint, &call{in: &body})
 }
-
-// requireID checks an id given by the caller: present, not blank, no
-// surrounding white space or control characters.
-func requireID(op, field, id string) error {
-	switch {
-	case id == "":
-		return paramErr(op, field, "required")
-	case id == "." || id == "..":
-		// Escaping leaves them as they are, and a normalising proxy turns
-		// /v1/company/.. into /v1/.
-		return paramErr(op, field, "must not be . or ..")
-	case strings.TrimSpace(id) != id:
-		return paramErr(op, field, "must not have leading or trailing white space")
-	case strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return paramErr(op, field, "must not contain control characters")
-	case len(id) > 256:
-		return paramErr(op, field, "too long")
-	}
-	return nil
-}
-
-func quoteShort(s string) string { return `"` + truncate(s, 40) + `"` }

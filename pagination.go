@@ -368,16 +368,3 @@ func addDate(q url.Values, op, name string, d Date) error {
 	q.Set(name, d.String())
 	return nil
 }
-
-func checkPaging(op string, page, perPage, maxPerPage int) error {
-	if page < 0 {
-		return paramErr(op, "page", "must not be negative")
-	}
-	if perPage < 0 {
-		return paramErr(op, "per_page", "must not be negative")
-	}
-	if maxPerPage > 0 && perPage > maxPerPage {
-		return paramErr(op, "per_page", "must be at most "+strconv.Itoa(maxPerPage))
-	}
-	return nil
-}

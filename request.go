@@ -11,7 +11,8 @@ package bankhub
 //     answer's body is read into a pooled buffer.
 //  3. A 401 drops the token and replays once with a new one.
 //  4. decodeResponse turns the answer into the result or a typed error
-//     (errors.go), with every secret the call knows redacted.
+//     (errorbody.go reads an error answer into the types of errors.go),
+//     with every secret the call knows redacted.
 //
 // One *call carries a call from the params to the answer.
 

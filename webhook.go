@@ -1,167 +1,238 @@
 package bankhub
 
 import (
+	"bytes"
 	"context"
-	"net/url"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
 
 	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
-// WebhookService reads and sets the event-webhook configuration: where Bank
-// Hub sends link-lifecycle events (see ParseEvent and NewWebhookHandler).
-// Balance-change notifications (IPN) are configured with SePay, not here.
-type WebhookService service
+// ErrInvalidPayload is matched by every error ParseEvent and ParseIPN return.
+var ErrInvalidPayload = errors.New("bankhub: invalid notification payload")
 
-// WebhookAuthType is how Bank Hub authenticates to the webhook URL.
-type WebhookAuthType string
+// ErrWrongEventFamily is returned by an Event's metadata accessor called on an
+// event of another family.
+var ErrWrongEventFamily = errors.New("bankhub: event is not of that family")
 
-// Webhook authentication types. Only SECRET_KEY is documented: the secret
-// is sent in the X-Secret-Key header of every event.
-const (
-	WebhookAuthSecretKey WebhookAuthType = "SECRET_KEY"
-)
+// SecretKeyHeader carries the webhook secret on every event.
+const SecretKeyHeader = "X-Secret-Key"
 
-// WebhookConfig is the event-webhook configuration.
-type WebhookConfig struct {
-	WebhookURL string          `json:"webhook_url"`
-	AuthType   WebhookAuthType `json:"auth_type"`
-	// SecretKey is masked ("***5678") by Get and in full in the answer of Set.
-	SecretKey          string `json:"secret_key"`
-	RequestContentType string `json:"request_content_type"`
-	Active             bool   `json:"active"`
-	// AllowEvents is the subscribed events; ["*"] means all of them.
-	AllowEvents []EventType `json:"allow_events"`
+// Event is a link-lifecycle event that Bank Hub POSTs to the webhook URL
+// configured with Webhooks.Set. Events arrive in no particular order; use
+// XID to de-duplicate redeliveries.
+type Event struct {
+	// XID is the event's unique id: the de-duplication key.
+	XID string
+	// Timestamp is when the event was created (sent as Unix seconds).
+	Timestamp time.Time
+	// Version is the payload schema version, "1.0" today.
+	Version string
+	// Type is the event name as sent. Compare with Type.Canonical() to
+	// treat BANK_ACCOUNT_INACTIVED and BANK_ACCOUNT_INACTIVATED alike.
+	// Unknown names are kept as they are.
+	Type EventType
+	// Metadata is the event's data; the accessors LinkToken, LinkSession
+	// and BankAccount decode it by family.
+	Metadata json.RawMessage
+}
+
+type eventWire struct {
+	Timestamp wire.Int        `json:"timestamp"`
+	XID       string          `json:"xid"`
+	Version   wire.String     `json:"version"`
+	Event     EventType       `json:"event"`
+	Metadata  json.RawMessage `json:"metadata"`
+}
+
+// MarshalJSON writes the event in Bank Hub's wire format.
+func (e *Event) MarshalJSON() ([]byte, error) {
+	meta := e.Metadata
+	if len(bytes.TrimSpace(meta)) == 0 {
+		meta = json.RawMessage("{}")
+	}
+	var ts int64
+	if !e.Timestamp.IsZero() {
+		ts = e.Timestamp.Unix()
+	}
+	return json.Marshal(eventWire{Timestamp: wire.Int(ts), XID: e.XID, Version: wire.String(e.Version), Event: e.Type, Metadata: meta})
+}
+
+// ParseEvent decodes and checks a webhook event body. It does not verify the
+// sender; use VerifyWebhook (or NewWebhookHandler, which does both). Errors
+// match ErrInvalidPayload.
+func ParseEvent(body []byte) (*Event, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' {
+		return nil, fmt.Errorf("%w: event must be a JSON object", ErrInvalidPayload)
+	}
+	var w eventWire
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidPayload, err)
+	}
+	switch {
+	case w.XID == "":
+		return nil, fmt.Errorf("%w: event has no xid", ErrInvalidPayload)
+	case w.Event == "":
+		return nil, fmt.Errorf("%w: event has no name", ErrInvalidPayload)
+	case w.Timestamp < 0:
+		return nil, fmt.Errorf("%w: negative timestamp", ErrInvalidPayload)
+	}
+	meta := bytes.TrimSpace(w.Metadata)
+	if len(meta) > 0 && meta[0] != '{' && !bytes.Equal(meta, wire.Null) {
+		return nil, fmt.Errorf("%w: metadata must be an object", ErrInvalidPayload)
+	}
+	ev := &Event{XID: w.XID, Version: string(w.Version), Type: w.Event, Metadata: json.RawMessage(meta)}
+	if w.Timestamp > 0 {
+		ev.Timestamp = time.Unix(int64(w.Timestamp), 0).In(vietnamZone)
+	}
+	return ev, nil
+}
+
+// LinkTokenData is the metadata of LINK_TOKEN_* events.
+type LinkTokenData struct {
+	Purpose      LinkTokenPurpose `json:"purpose"`
+	LinkTokenXID string           `json:"link_token_xid"`
+	// LinkSessionXID is empty on LINK_TOKEN_CREATED (no session yet).
+	LinkSessionXID string `json:"link_session_xid"`
+}
+
+// LinkSessionData is the metadata of LINK_SESSION_* events. Which fields are
+// set depends on the event and state: State and the bank fields on
+// LINK_SESSION_STATE_CHANGED, BankAccountXID (and Unlinked for an unlink) on
+// LINK_SESSION_COMPLETED.
+type LinkSessionData struct {
+	LinkTokenXID      string       `json:"link_token_xid"`
+	LinkSessionXID    string       `json:"link_session_xid"`
+	State             SessionState `json:"state"`
+	BrandName         string       `json:"brand_name"`
+	AccountType       AccountType  `json:"account_type"`
+	AccountNumber     string       `json:"account_number"`
+	AccountHolderName string       `json:"account_holder_name"`
+	BankAccountXID    string       `json:"bank_account_xid"`
+	// Unlinked is true on the LINK_SESSION_COMPLETED of an unlink.
+	Unlinked bool `json:"unlinked"`
 }
 
 type (
-	webhookConfigWire struct {
-		plainWebhookConfig
-		Active wire.Bool `json:"active"`
+	linkSessionDataWire struct {
+		plainLinkSessionData
+		Unlinked wire.Bool `json:"unlinked"`
 	}
-	plainWebhookConfig WebhookConfig
+	plainLinkSessionData LinkSessionData
 )
 
-func (w *webhookConfigWire) public() *WebhookConfig {
-	c := (*WebhookConfig)(&w.plainWebhookConfig)
-	c.Active = bool(w.Active)
-	return c
+func (w *linkSessionDataWire) public() *LinkSessionData {
+	d := (*LinkSessionData)(&w.plainLinkSessionData)
+	d.Unlinked = bool(w.Unlinked)
+	return d
 }
 
-// UnmarshalJSON reads Active in any form the API sends a flag.
-func (w *WebhookConfig) UnmarshalJSON(data []byte) error {
-	return decodeWire(data, &webhookConfigWire{plainWebhookConfig(*w), wire.Bool(w.Active)}, w)
+// UnmarshalJSON reads Unlinked in any form the API sends a flag.
+func (d *LinkSessionData) UnmarshalJSON(data []byte) error {
+	return decodeWire(data, &linkSessionDataWire{plainLinkSessionData(*d), wire.Bool(d.Unlinked)}, d)
 }
 
-// WebhookConfigParams is the configuration Webhooks.Set writes. There is one
-// webhook per merchant: Set creates it or replaces it whole.
-type WebhookConfigParams struct {
-	// WebhookURL is where events are sent: an absolute URL, https in
-	// production; the API refuses internal and private addresses. Required.
-	WebhookURL string
-	// AuthType defaults to WebhookAuthSecretKey.
-	AuthType WebhookAuthType
-	// SecretKey is sent back in the X-Secret-Key header of each event; give
-	// the same value to NewWebhookHandler. Required, since a webhook without
-	// a secret cannot be verified.
-	SecretKey string
-	// Active enables (default) or disables delivery.
-	Active *bool
-	// AllowEvents lists the events to send; nil means every event (["*"]),
-	// an empty non-nil slice none. Names must be among AllEvents() or EventAll.
-	AllowEvents []EventType
+// BankAccountData is the metadata of BANK_ACCOUNT_* events.
+type BankAccountData struct {
+	BankAccountXID string      `json:"bank_account_xid"`
+	BrandName      string      `json:"brand_name"`
+	AccountType    AccountType `json:"account_type"`
+	AccountNumber  string      `json:"account_number"`
+	LinkTokenXID   string      `json:"link_token_xid"`
+	LinkSessionXID string      `json:"link_session_xid"`
 }
 
-type webhookConfigBody struct {
-	WebhookURL  string          `json:"webhook_url"`
-	AuthType    WebhookAuthType `json:"auth_type"`
-	SecretKey   string          `json:"secret_key"`
-	Active      int             `json:"active"`
-	AllowEvents []EventType     `json:"allow_events"`
+// LinkToken decodes the metadata of a LINK_TOKEN_* event.
+func (e *Event) LinkToken() (*LinkTokenData, error) {
+	var d LinkTokenData
+	return &d, e.decodeMetadata("LINK_TOKEN_", &d)
 }
 
-func (p *WebhookConfigParams) encode(op string) (*call, error) {
-	if p == nil {
-		return nil, paramErr(op, "", "params are required")
-	}
-	u, err := url.Parse(p.WebhookURL)
-	if p.WebhookURL == "" {
-		return nil, paramErr(op, "webhook_url", "required")
-	}
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, paramErr(op, "webhook_url", "must be an absolute http(s) URL")
-	}
-	if p.SecretKey == "" {
-		return nil, paramErr(op, "secret_key", "required")
-	}
-	b := &webhookConfigBody{
-		WebhookURL:  p.WebhookURL,
-		AuthType:    p.AuthType,
-		SecretKey:   p.SecretKey,
-		Active:      1,
-		AllowEvents: p.AllowEvents,
-	}
-	if b.AuthType == "" {
-		b.AuthType = WebhookAuthSecretKey
-	}
-	if p.Active != nil && !*p.Active {
-		b.Active = 0
-	}
-	if b.AllowEvents == nil {
-		b.AllowEvents = []EventType{EventAll}
-	}
-	for _, e := range b.AllowEvents {
-		if e != EventAll && !e.Known() {
-			return nil, paramErr(op, "allow_events", "unknown event "+quoteShort(string(e)))
-		}
-	}
-	return &call{in: b, secrets: []string{p.SecretKey}}, nil
+// LinkSession decodes the metadata of a LINK_SESSION_* event.
+func (e *Event) LinkSession() (*LinkSessionData, error) {
+	var d LinkSessionData
+	return &d, e.decodeMetadata("LINK_SESSION_", &d)
 }
 
-// webhookEnvelope is the {status, error, messages, data} answer of /v1/webhook.
-type webhookEnvelope struct {
-	Data *WebhookConfig `json:"data"`
+// BankAccount decodes the metadata of a BANK_ACCOUNT_* event.
+func (e *Event) BankAccount() (*BankAccountData, error) {
+	var d BankAccountData
+	return &d, e.decodeMetadata("BANK_ACCOUNT_", &d)
 }
 
-// webhookSetEnvelope is the answer of Set, which must carry the config.
-type webhookSetEnvelope struct{ webhookEnvelope }
-
-func (e *webhookSetEnvelope) check() error {
-	if e.Data == nil {
-		return errNoData
+func (e *Event) decodeMetadata(family string, v any) error {
+	if !strings.HasPrefix(string(e.Type), family) {
+		return fmt.Errorf("%w: %q is not a %s* event", ErrWrongEventFamily, truncate(string(e.Type), 64), family)
+	}
+	if len(e.Metadata) == 0 || bytes.Equal(e.Metadata, wire.Null) {
+		return nil
+	}
+	if err := json.Unmarshal(e.Metadata, v); err != nil {
+		return fmt.Errorf("%w: %q metadata: %v", ErrInvalidPayload, truncate(string(e.Type), 64), err)
 	}
 	return nil
 }
 
-var (
-	webhookGetEndpoint = &endpoint{name: "Webhooks.Get", method: "GET", pattern: "/v1/webhook", class: classSafe}
-	webhookSetEndpoint = &endpoint{name: "Webhooks.Set", method: "POST", pattern: "/v1/webhook", class: classIdempotent}
-)
-
-// Get returns the event-webhook configuration, or nil and no error when none
-// is configured. The secret comes back masked.
-//
-// API: GET /v1/webhook (https://developer.sepay.vn/en/bankhub/api/api-webhook/thong-tin-webhook)
-func (s *WebhookService) Get(ctx context.Context) (*WebhookConfig, error) {
-	var out webhookEnvelope
-	if err := s.client.do(ctx, webhookGetEndpoint, &call{out: &out}); err != nil {
-		return nil, err
+// Unlinked reports whether the event says a bank account was unlinked or
+// deactivated: BANK_ACCOUNT_UNLINKED, BANK_ACCOUNT_INACTIVATED (either
+// spelling), or LINK_SESSION_COMPLETED with unlinked=true.
+func (e *Event) Unlinked() bool {
+	switch e.Type.Canonical() {
+	case EventBankAccountUnlinked, EventBankAccountInactivated:
+		return true
+	case EventLinkSessionCompleted:
+		d, err := e.LinkSession()
+		return err == nil && d.Unlinked
 	}
-	return out.Data, nil
+	return false
 }
 
-// Set creates or replaces the event-webhook configuration and returns it,
-// with the secret in full.
+// VerifyWebhook checks that an event request carries the configured secret in
+// X-Secret-Key. The comparison takes constant time, and it fails closed: an
+// empty secret, a missing, empty or repeated header all fail. Errors match
+// ErrUnverified and never contain the secret or the header's value.
+func VerifyWebhook(h http.Header, secret string) error {
+	if secret == "" {
+		return fmt.Errorf("%w: no webhook secret configured", ErrUnverified)
+	}
+	vals := h.Values(SecretKeyHeader)
+	switch {
+	case len(vals) == 0 || vals[0] == "":
+		return fmt.Errorf("%w: missing %s header", ErrUnverified, SecretKeyHeader)
+	case len(vals) > 1:
+		return fmt.Errorf("%w: repeated %s header", ErrUnverified, SecretKeyHeader)
+	}
+	if !secretEqual(strings.TrimSpace(vals[0]), secret) {
+		return fmt.Errorf("%w: %s does not match", ErrUnverified, SecretKeyHeader)
+	}
+	return nil
+}
+
+// NewWebhookHandler returns an http.Handler for webhook events: it accepts
+// POST only (405), caps the body (1 MiB by default, 413 over), verifies
+// X-Secret-Key against secret (401), parses the event (400), calls fn, and
+// answers 200 {"success": true}. An error or a panic from fn answers 500 so
+// the delivery counts as failed. fn gets the request's values but not its
+// cancellation (SePay hangs up after 8 seconds). With WithDedupe, each
+// event's XID reaches fn once (see DedupeStore).
 //
-// API: POST /v1/webhook (https://developer.sepay.vn/en/bankhub/api/api-webhook/cap-nhat-webhook)
-func (s *WebhookService) Set(ctx context.Context, params *WebhookConfigParams) (*WebhookConfig, error) {
-	r, err := params.encode(webhookSetEndpoint.name)
-	if err != nil {
-		return nil, err
-	}
-	var out webhookSetEnvelope
-	r.out = &out
-	if err := s.client.do(ctx, webhookSetEndpoint, r); err != nil {
-		return nil, err
-	}
-	return out.Data, nil
+// SePay waits 8 seconds for the answer: keep fn short and hand slow work to
+// a queue.
+func NewWebhookHandler(secret string, fn func(context.Context, *Event) error, opts ...HandlerOption) http.Handler {
+	return newHandler("event", func(h http.Header) error { return VerifyWebhook(h, secret) },
+		ParseEvent, func(e *Event) string { return EventDedupeKey(e.XID) }, fn, opts)
+}
+
+// NewWebhookTestRequest builds a request like the ones Bank Hub sends, for
+// testing a handler: POST to target with a JSON body and the secret in
+// X-Secret-Key. payload is a []byte body or any value to JSON-encode (such
+// as an *Event).
+func NewWebhookTestRequest(target, secret string, payload any) (*http.Request, error) {
+	return newTestRequest(target, SecretKeyHeader, secret, payload)
 }
