@@ -5,8 +5,6 @@ import (
 	"iter"
 	"net/url"
 	"strconv"
-
-	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // BankAccountService reads the bank accounts linked through hosted links.
@@ -46,44 +44,6 @@ type VirtualAccount struct {
 	Active        bool   `json:"active"`
 	CreatedAt     Time   `json:"created_at"`
 	UpdatedAt     Time   `json:"updated_at"`
-}
-
-type (
-	bankAccountWire struct {
-		plainBankAccount
-		BankAPIConnected wire.Bool `json:"bank_api_connected"`
-		Active           wire.Bool `json:"active"`
-	}
-	plainBankAccount BankAccount
-
-	virtualAccountWire struct {
-		plainVirtualAccount
-		Active wire.Bool `json:"active"`
-	}
-	plainVirtualAccount VirtualAccount
-)
-
-func (w *bankAccountWire) public() *BankAccount {
-	b := (*BankAccount)(&w.plainBankAccount)
-	b.BankAPIConnected, b.Active = bool(w.BankAPIConnected), bool(w.Active)
-	return b
-}
-
-func (w *virtualAccountWire) public() *VirtualAccount {
-	v := (*VirtualAccount)(&w.plainVirtualAccount)
-	v.Active = bool(w.Active)
-	return v
-}
-
-// UnmarshalJSON reads the flags in any form the API sends them ("1", 1,
-// true); the other fields decode as tagged.
-func (b *BankAccount) UnmarshalJSON(data []byte) error {
-	return decodeWire(data, &bankAccountWire{plainBankAccount(*b), wire.Bool(b.BankAPIConnected), wire.Bool(b.Active)}, b)
-}
-
-// UnmarshalJSON reads Active in any form the API sends a flag.
-func (v *VirtualAccount) UnmarshalJSON(data []byte) error {
-	return decodeWire(data, &virtualAccountWire{plainVirtualAccount(*v), wire.Bool(v.Active)}, v)
 }
 
 // BankAccountListParams filters BankAccounts.List.
@@ -158,5 +118,5 @@ func (s *BankAccountService) All(ctx context.Context, params *BankAccountListPar
 //
 // API: GET /v1/bank-account/{xid} (https://developer.sepay.vn/en/bankhub/api/tai-khoan-ngan-hang/chi-tiet-tai-khoan)
 func (s *BankAccountService) Get(ctx context.Context, xid string) (*BankAccount, error) {
-	return convert(getData[bankAccountWire](ctx, s.client, bankAccountGetEndpoint, &call{ids: []string{xid}}))
+	return convert[BankAccount](getData[bankAccountWire](ctx, s.client, bankAccountGetEndpoint, &call{ids: []string{xid}}))
 }

@@ -5,8 +5,6 @@ import (
 	"iter"
 	"net/url"
 	"strings"
-
-	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // CompanyService manages the merchant's companies (the organisations whose
@@ -38,51 +36,6 @@ type CompanyConfiguration struct {
 	DataStorageTime string `json:"data_storage_time"`
 	// TransactionAmount must be above zero or Unlimited for IPNs to be sent.
 	TransactionAmount TransactionAmount `json:"transaction_amount"`
-}
-
-type (
-	companyWire struct {
-		plainCompany
-		Active        wire.Bool          `json:"active"`
-		Configuration *configurationWire `json:"configuration"`
-	}
-	plainCompany Company
-
-	configurationWire struct {
-		plainConfiguration
-		PaymentCodeSuffixFrom wire.Int    `json:"payment_code_suffix_from"`
-		PaymentCodeSuffixTo   wire.Int    `json:"payment_code_suffix_to"`
-		DataStorageTime       wire.String `json:"data_storage_time"`
-	}
-	plainConfiguration CompanyConfiguration
-)
-
-func (w *companyWire) public() *Company {
-	c := (*Company)(&w.plainCompany)
-	c.Active = bool(w.Active)
-	if w.Configuration != nil {
-		c.Configuration = w.Configuration.public()
-	}
-	return c
-}
-
-func (w *configurationWire) public() *CompanyConfiguration {
-	c := (*CompanyConfiguration)(&w.plainConfiguration)
-	c.PaymentCodeSuffixFrom, c.PaymentCodeSuffixTo = int(w.PaymentCodeSuffixFrom), int(w.PaymentCodeSuffixTo)
-	c.DataStorageTime = string(w.DataStorageTime)
-	return c
-}
-
-// UnmarshalJSON reads Active in any form the API sends a flag ("1", 1,
-// true), and the configuration as CompanyConfiguration does.
-func (c *Company) UnmarshalJSON(data []byte) error {
-	return decodeWire(data, &companyWire{plainCompany: plainCompany(*c), Active: wire.Bool(c.Active)}, c)
-}
-
-// UnmarshalJSON reads the suffix bounds as numbers or numeric strings and
-// DataStorageTime as a string or a number.
-func (c *CompanyConfiguration) UnmarshalJSON(data []byte) error {
-	return decodeWire(data, &configurationWire{plainConfiguration(*c), wire.Int(c.PaymentCodeSuffixFrom), wire.Int(c.PaymentCodeSuffixTo), wire.String(c.DataStorageTime)}, c)
 }
 
 // CompanyListParams filters Companies.List.
@@ -247,46 +200,6 @@ type CounterTotals struct {
 	TransactionOut int `json:"transaction_out"`
 }
 
-type (
-	counterDayWire struct {
-		plainCounterDay
-		CompanyID      wire.String `json:"company_id"`
-		Transaction    wire.Int    `json:"transaction"`
-		TransactionIn  wire.Int    `json:"transaction_in"`
-		TransactionOut wire.Int    `json:"transaction_out"`
-	}
-	plainCounterDay CounterDay
-
-	counterTotalsWire struct {
-		Transaction    wire.Int `json:"transaction"`
-		TransactionIn  wire.Int `json:"transaction_in"`
-		TransactionOut wire.Int `json:"transaction_out"`
-	}
-)
-
-func (w *counterDayWire) public() *CounterDay {
-	d := (*CounterDay)(&w.plainCounterDay)
-	d.CompanyID = string(w.CompanyID)
-	d.Transaction, d.TransactionIn, d.TransactionOut = int(w.Transaction), int(w.TransactionIn), int(w.TransactionOut)
-	return d
-}
-
-func (w *counterTotalsWire) public() *CounterTotals {
-	return &CounterTotals{Transaction: int(w.Transaction), TransactionIn: int(w.TransactionIn), TransactionOut: int(w.TransactionOut)}
-}
-
-// UnmarshalJSON reads CompanyID as a string or a number, and the counts as
-// numbers or numeric strings.
-func (d *CounterDay) UnmarshalJSON(data []byte) error {
-	return decodeWire(data, &counterDayWire{plainCounterDay(*d), wire.String(d.CompanyID),
-		wire.Int(d.Transaction), wire.Int(d.TransactionIn), wire.Int(d.TransactionOut)}, d)
-}
-
-// UnmarshalJSON reads the counts as numbers or numeric strings.
-func (t *CounterTotals) UnmarshalJSON(data []byte) error {
-	return decodeWire(data, &counterTotalsWire{wire.Int(t.Transaction), wire.Int(t.TransactionIn), wire.Int(t.TransactionOut)}, t)
-}
-
 var (
 	companyListEndpoint    = &endpoint{name: "Companies.List", method: "GET", pattern: "/v1/company", class: classSafe}
 	companyGetEndpoint     = &endpoint{name: "Companies.Get", method: "GET", pattern: "/v1/company/{xid}", class: classSafe}
@@ -324,7 +237,7 @@ func (s *CompanyService) All(ctx context.Context, params *CompanyListParams) ite
 //
 // API: GET /v1/company/{xid} (https://developer.sepay.vn/en/bankhub/api/cong-ty/chi-tiet-cong-ty)
 func (s *CompanyService) Get(ctx context.Context, xid string) (*Company, error) {
-	return convert(getData[companyWire](ctx, s.client, companyGetEndpoint, &call{ids: []string{xid}}))
+	return convert[Company](getData[companyWire](ctx, s.client, companyGetEndpoint, &call{ids: []string{xid}}))
 }
 
 // Create creates a company. The answer carries only its xid and full name
@@ -340,7 +253,7 @@ func (s *CompanyService) Create(ctx context.Context, params *CompanyCreateParams
 	if err != nil {
 		return nil, err
 	}
-	return convert(getData[companyWire](ctx, s.client, companyCreateEndpoint, r))
+	return convert[Company](getData[companyWire](ctx, s.client, companyCreateEndpoint, r))
 }
 
 // Update changes the fields set in params and leaves the others alone.

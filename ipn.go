@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-
-	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // IPN is a balance-change notification: SePay POSTs one to the merchant's IPN
@@ -41,22 +39,6 @@ type IPN struct {
 	TransactionID string `json:"transaction_id"`
 }
 
-// ipnWire accepts ids and strings sent as numbers or null.
-type ipnWire struct {
-	Gateway         wire.String  `json:"gateway"`
-	TransactionDate Time         `json:"transaction_date"`
-	AccountNumber   wire.String  `json:"account_number"`
-	BankAccountXID  wire.String  `json:"bank_account_xid"`
-	VA              wire.String  `json:"va"`
-	PaymentCode     wire.String  `json:"payment_code"`
-	Content         wire.String  `json:"content"`
-	TransferType    TransferType `json:"transfer_type"`
-	Amount          VND          `json:"amount"`
-	ReferenceCode   wire.String  `json:"reference_code"`
-	Accumulated     VND          `json:"accumulated"`
-	TransactionID   wire.String  `json:"transaction_id"`
-}
-
 // ParseIPN decodes and checks an IPN body. It does not verify the sender; use
 // VerifyIPN (or NewIPNHandler, which does both). Errors match
 // ErrInvalidPayload: a body that is not a JSON object, an amount that is not
@@ -76,20 +58,9 @@ func ParseIPN(body []byte) (*IPN, error) {
 	if w.Amount < 0 {
 		return nil, fmt.Errorf("%w: negative amount", ErrInvalidPayload)
 	}
-	return &IPN{
-		Gateway:         string(w.Gateway),
-		TransactionDate: w.TransactionDate,
-		AccountNumber:   string(w.AccountNumber),
-		BankAccountXID:  string(w.BankAccountXID),
-		VA:              string(w.VA),
-		PaymentCode:     string(w.PaymentCode),
-		Content:         string(w.Content),
-		TransferType:    w.TransferType,
-		Amount:          w.Amount,
-		ReferenceCode:   string(w.ReferenceCode),
-		Accumulated:     w.Accumulated,
-		TransactionID:   string(w.TransactionID),
-	}, nil
+	n := new(IPN)
+	w.fill(n)
+	return n, nil
 }
 
 // VerifyIPN checks that an IPN request carries "Authorization: Apikey <key>"

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
-
-	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // LinkTokenService creates, inspects and revokes link tokens. A link token
@@ -123,44 +121,6 @@ type LinkToken struct {
 	Sessions []LinkSession `json:"sessions"`
 	// Events is the lifecycle events of the token.
 	Events []LinkTokenEvent `json:"events"`
-}
-
-type (
-	linkTokenWire struct {
-		plainLinkToken
-		IsMobileApp  wire.Bool `json:"is_mobile_app"`
-		SessionCount wire.Int  `json:"session_count"`
-	}
-	plainLinkToken LinkToken
-
-	linkSessionWire struct {
-		plainLinkSession
-		Status wire.String `json:"status"`
-	}
-	plainLinkSession LinkSession
-)
-
-func (w *linkTokenWire) public() *LinkToken {
-	l := (*LinkToken)(&w.plainLinkToken)
-	l.IsMobileApp, l.SessionCount = bool(w.IsMobileApp), int(w.SessionCount)
-	return l
-}
-
-func (w *linkSessionWire) public() *LinkSession {
-	l := (*LinkSession)(&w.plainLinkSession)
-	l.Status = string(w.Status)
-	return l
-}
-
-// UnmarshalJSON reads IsMobileApp and SessionCount in any form the API
-// sends a flag or a count.
-func (r *LinkToken) UnmarshalJSON(data []byte) error {
-	return decodeWire(data, &linkTokenWire{plainLinkToken(*r), wire.Bool(r.IsMobileApp), wire.Int(r.SessionCount)}, r)
-}
-
-// UnmarshalJSON reads Status as a string or a number.
-func (l *LinkSession) UnmarshalJSON(data []byte) error {
-	return decodeWire(data, &linkSessionWire{plainLinkSession(*l), wire.String(l.Status)}, l)
 }
 
 func (r *LinkToken) check() error {

@@ -2,7 +2,6 @@ package bankhub
 
 import (
 	"encoding/json"
-	"reflect"
 	"testing"
 	"time"
 
@@ -239,22 +238,4 @@ func TestLenientFieldsDecodeToPlainTypes(t *testing.T) {
 		require.NoError(t, err)
 		assert.JSONEq(t, `{"payment_code_suffix_from":7,"payment_code_suffix_to":8}`, string(body))
 	})
-}
-
-// transactionWire lists Transaction's fields itself (see its comment): the
-// same names, tags and order, and the same types but for the lenient ones.
-func TestTransactionWireMatches(t *testing.T) {
-	t.Parallel()
-	pub, wt := reflect.TypeFor[Transaction](), reflect.TypeFor[transactionWire]()
-	require.Equal(t, pub.NumField(), wt.NumField()-1, "the wire form has one field more, public's result")
-	assert.Equal(t, pub, wt.Field(wt.NumField()-1).Type)
-	for i := range pub.NumField() {
-		p, w := pub.Field(i), wt.Field(i)
-		assert.Equal(t, p.Name, w.Name)
-		assert.Equal(t, p.Tag, w.Tag, p.Name)
-		if p.Type != w.Type {
-			assert.Equal(t, p.Type.Kind(), w.Type.Kind(), "%s: a lenient type of the same kind", p.Name)
-			assert.Equal(t, "github.com/bankhub-go/bankhub/internal/wire", w.Type.PkgPath(), p.Name)
-		}
-	}
 }

@@ -119,25 +119,6 @@ type LinkSessionData struct {
 	Unlinked bool `json:"unlinked"`
 }
 
-type (
-	linkSessionDataWire struct {
-		plainLinkSessionData
-		Unlinked wire.Bool `json:"unlinked"`
-	}
-	plainLinkSessionData LinkSessionData
-)
-
-func (w *linkSessionDataWire) public() *LinkSessionData {
-	d := (*LinkSessionData)(&w.plainLinkSessionData)
-	d.Unlinked = bool(w.Unlinked)
-	return d
-}
-
-// UnmarshalJSON reads Unlinked in any form the API sends a flag.
-func (d *LinkSessionData) UnmarshalJSON(data []byte) error {
-	return decodeWire(data, &linkSessionDataWire{plainLinkSessionData(*d), wire.Bool(d.Unlinked)}, d)
-}
-
 // BankAccountData is the metadata of BANK_ACCOUNT_* events.
 type BankAccountData struct {
 	BankAccountXID string      `json:"bank_account_xid"`

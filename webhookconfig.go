@@ -3,8 +3,6 @@ package bankhub
 import (
 	"context"
 	"net/url"
-
-	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
 // WebhookService reads and sets the event-webhook configuration: where Bank
@@ -22,25 +20,6 @@ type WebhookConfig struct {
 	Active             bool   `json:"active"`
 	// AllowEvents is the subscribed events; ["*"] means all of them.
 	AllowEvents []EventType `json:"allow_events"`
-}
-
-type (
-	webhookConfigWire struct {
-		plainWebhookConfig
-		Active wire.Bool `json:"active"`
-	}
-	plainWebhookConfig WebhookConfig
-)
-
-func (w *webhookConfigWire) public() *WebhookConfig {
-	c := (*WebhookConfig)(&w.plainWebhookConfig)
-	c.Active = bool(w.Active)
-	return c
-}
-
-// UnmarshalJSON reads Active in any form the API sends a flag.
-func (w *WebhookConfig) UnmarshalJSON(data []byte) error {
-	return decodeWire(data, &webhookConfigWire{plainWebhookConfig(*w), wire.Bool(w.Active)}, w)
 }
 
 // WebhookConfigParams is the configuration Webhooks.Set writes. There is one
