@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"iter"
 	"net/url"
+	"reflect"
 	"strconv"
+	"sync"
 
 	"github.com/bankhub-go/bankhub/internal/wire"
 )
@@ -73,37 +75,85 @@ func (m *PageMeta) UnmarshalJSON(b []byte) error {
 }
 
 // listEnvelope is the {"data": [...], "meta": {...}} answer of a list.
+// Data starts as an empty pooled slice of capacity pooled (see getPage).
 type listEnvelope[T any] struct {
-	Data *[]T     `json:"data"`
-	Meta PageMeta `json:"meta"`
+	Data   *[]T     `json:"data"`
+	Meta   PageMeta `json:"meta"`
+	pooled int
 }
 
-// check reports an answer without "data" (absent or null); "data": [] is an
-// empty page.
+// check reports an answer without "data". "data": null sets Data to nil;
+// an absent "data" leaves the pooled slice as it was, empty with its
+// capacity, while "data": [] replaces it with one of capacity 0
+// (encoding/json does; TestListAnswerWithoutData holds it to that).
 func (e *listEnvelope[T]) check() error {
-	if e.Data == nil {
+	if e.Data == nil || (len(*e.Data) == 0 && e.pooled > 0 && cap(*e.Data) == e.pooled) {
 		return errNoData
 	}
 	return nil
 }
 
 // getPage performs a list call: the items are decoded into their wire form
-// W (each scanned once, see types.go) and filled into a page of T.
+// W, in a pooled slice, and copied into a page of T.
 func getPage[T, W any, PW interface {
 	*W
 	fill(*T)
 }](ctx context.Context, c *Client, ep *endpoint, r *call) (*Page[T], error) {
-	var env listEnvelope[W]
+	items := getItems[W]()
+	defer putItems(items)
+	env := listEnvelope[W]{Data: items, pooled: cap(*items)}
 	r.out = &env
 	if err := c.do(ctx, ep, r); err != nil {
 		return nil, err
 	}
-	items := *env.Data
-	page := &Page[T]{Data: make([]T, len(items)), Meta: env.Meta}
-	for i := range items {
-		PW(&items[i]).fill(&page.Data[i])
+	page := &Page[T]{Data: make([]T, len(*env.Data)), Meta: env.Meta}
+	for i := range *env.Data {
+		PW(&(*env.Data)[i]).fill(&page.Data[i])
 	}
 	return page, nil
+}
+
+// Pages are decoded into pooled slices of wire items: encoding/json then
+// fills their capacity instead of growing a new slice item by item, and a
+// page's only garbage is its copy into the public type. A slice is
+// cleared before it is reused, since encoding/json leaves the fields an
+// item lacks as they were.
+var itemPools sync.Map // reflect.Type of W → *sync.Pool of *[]W
+
+const (
+	pooledItems    = 100  // the capacity a pooled slice starts with (the largest page most lists allow)
+	maxPooledItems = 1000 // a slice grown larger is left to the garbage collector
+)
+
+func itemPool[W any]() *sync.Pool {
+	key := reflect.TypeFor[W]()
+	if p, ok := itemPools.Load(key); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := itemPools.LoadOrStore(key, &sync.Pool{New: func() any {
+		s := make([]W, 0, pooledItems)
+		return &s
+	}})
+	return p.(*sync.Pool)
+}
+
+// getItems returns an empty slice with room for a page: never of capacity
+// 0, which is how an answer's "data": [] is told from no "data" at all.
+func getItems[W any]() *[]W {
+	s := itemPool[W]().Get().(*[]W)
+	if cap(*s) == 0 { // left by a "data": []
+		*s = make([]W, 0, pooledItems)
+	}
+	return s
+}
+
+func putItems[W any](s *[]W) {
+	if cap(*s) > maxPooledItems {
+		return
+	}
+	clear((*s)[:cap(*s)])
+	*s = (*s)[:0]
+	itemPool[W]().Put(s)
 }
 
 // ErrPagination is matched by the error that ends a walk (All) whose pages

@@ -436,6 +436,8 @@ func TestListAnswerWithoutData(t *testing.T) {
 	api := setup(t)
 	var body atomic.Value
 	api.handle("GET /v1/company", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, body.Load().(string)) })
+	// In this order: an empty array first, so that a slice it leaves
+	// behind is reused for the answers after it.
 	for _, c := range []struct {
 		body    string
 		wantErr bool
@@ -459,7 +461,8 @@ func TestListAnswerWithoutData(t *testing.T) {
 	}
 }
 
-// No page shares items with another, one after the other or concurrently.
+// Pages are decoded into reused slices: a later page never changes the
+// items of an earlier one, nor inherits fields its own items lack.
 func TestPagesDoNotShareItems(t *testing.T) {
 	t.Parallel()
 	api := setup(t)
