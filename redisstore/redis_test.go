@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -29,6 +30,12 @@ func TestMain(m *testing.M) {
 		} else {
 			fmt.Fprintln(os.Stderr, "redisstore tests: no Redis:", err)
 		}
+	}
+	if redisAddr != "" {
+		os.Setenv("REDIS_ADDR", redisAddr) // for the examples
+	} else if os.Getenv("CI") != "true" {
+		fmt.Fprintln(os.Stderr, "redisstore tests: no Redis: the examples are skipped")
+		flag.Set("test.skip", "^Example")
 	}
 	code := m.Run()
 	if stop != nil {
