@@ -32,7 +32,7 @@ func (s *Server) bankAccountList(w http.ResponseWriter, r *http.Request) {
 			}
 			match = append(match, b)
 		}
-		data = wirePage(match, page, perPage, func(b *bankAccount) bankAccountJSON { return b.wire(false) })
+		data = jsonPage(match, page, perPage, func(b *bankAccount) bankAccountJSON { return b.json(false) })
 	})
 	writeListPage(w, data, len(match), page, perPage)
 }
@@ -45,5 +45,5 @@ func (s *Server) bankAccountGet(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "Bank account", false)
 		return
 	}
-	writeJSON(w, http.StatusOK, dataBody[bankAccountJSON]{b.wire(true)})
+	writeJSON(w, http.StatusOK, dataBody[bankAccountJSON]{b.json(true)})
 }

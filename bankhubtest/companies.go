@@ -40,7 +40,7 @@ func (s *Server) companyList(w http.ResponseWriter, r *http.Request) {
 		if sort != "asc" {
 			slices.Reverse(match)
 		}
-		data = wirePage(match, page, perPage, func(c *company) companyJSON { return c.wire(false) })
+		data = jsonPage(match, page, perPage, func(c *company) companyJSON { return c.json(false) })
 	})
 	writeListPage(w, data, len(match), page, perPage)
 }
@@ -53,7 +53,7 @@ func (s *Server) companyGet(w http.ResponseWriter, r *http.Request) {
 		notFound(w, "Company", true)
 		return
 	}
-	writeJSON(w, http.StatusOK, dataBody[companyJSON]{c.wire(true)})
+	writeJSON(w, http.StatusOK, dataBody[companyJSON]{c.json(true)})
 }
 
 var prefixPattern = regexp.MustCompile(`^[A-Za-z]{2,5}$`)

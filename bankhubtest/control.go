@@ -365,7 +365,7 @@ func (s *Server) ctlRequests(*http.Request) (any, error) {
 }
 
 func (s *Server) ctlDeliveries(*http.Request) (any, error) {
-	type wireDelivery struct {
+	type deliveryJSON struct {
 		Kind     DeliveryKind    `json:"kind"`
 		URL      string          `json:"url"`
 		Name     string          `json:"name"`
@@ -374,16 +374,16 @@ func (s *Server) ctlDeliveries(*http.Request) (any, error) {
 		Status   int             `json:"status"`
 		Error    string          `json:"error,omitempty"`
 	}
-	out := []wireDelivery{}
+	out := []deliveryJSON{}
 	for _, d := range s.Deliveries() {
-		w := wireDelivery{Kind: d.Kind, URL: d.URL, Name: d.Name, Body: d.Body, Attempts: d.Attempts, Status: d.Status}
+		w := deliveryJSON{Kind: d.Kind, URL: d.URL, Name: d.Name, Body: d.Body, Attempts: d.Attempts, Status: d.Status}
 		if d.Err != nil {
 			w.Error = d.Err.Error()
 		}
 		out = append(out, w)
 	}
 	return struct {
-		Deliveries []wireDelivery `json:"deliveries"`
+		Deliveries []deliveryJSON `json:"deliveries"`
 	}{out}, nil
 }
 
@@ -394,7 +394,7 @@ func (s *Server) ctlBankAccountGet(r *http.Request) (any, error) {
 	if ba == nil {
 		return nil, ErrNoBankAccount
 	}
-	return ba.wire(true), nil
+	return ba.json(true), nil
 }
 
 // knownOp reports whether op names one of the API's operations.
@@ -411,75 +411,3 @@ var allOps = []string{OpToken, OpLinkTokenCreate, OpLinkTokenGet, OpLinkTokenRev
 	OpCompanyCreate, OpCompanyUpdate, OpCompanyCounter, OpBankAccountList, OpBankAccountGet, OpTransactionList,
 	OpTransactionGet, OpTransactionCreate, OpMerchantConfigGet, OpMerchantConfigSet, OpMerchantLogo,
 	OpMerchantCounter, OpWebhookGet, OpWebhookSet}
-
-// ClearFaults drops every queued fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	clear(s.faults)
-	s.mu.Unlock()
-}
-
-// Advance moves the server's clock forward by d: tokens, link tokens and
-// sessions expire, and new transactions are dated, as if d had passed, so
-// that expiry tests never sleep. The SDK's own clock is not moved: an
-// expired token is found out by the server's 401, as in production.
-func (s *Server) Advance(d time.Duration) { s.offset.Add(int64(d)) }
-
-// Now returns the server's clock (the wall clock plus every Advance).
-func (s *Server) Now() time.Time { return s.now() }
-
-// Reset forgets all state (companies, link tokens, bank accounts,
-// transactions, merchant and webhook configuration, tokens, faults, logs
-// and deliveries), as if the server had just started. Credentials, options
-// and the IPN target are kept.
-func (s *Server) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.tokens)
-	s.companies, s.linkTokens, s.bankAccounts, s.transactions = nil, nil, nil, nil
-	s.merchant = merchantConfig{keywords: []string{}}
-	s.webhook = nil
-	clear(s.faults)
-	s.requests, s.deliveries = nil, nil
-	clear(s.counts)
-}
-
-// SetWebhook configures the event webhook directly, as Webhooks.Set does
-// (active, auth type SECRET_KEY); no events means all of them, and an
-// empty url removes it.
-func (s *Server) SetWebhook(url, secretKey string, events ...bankhub.EventType) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if url == "" {
-		s.webhook = nil
-		return
-	}
-	names := []string{"*"}
-	if len(events) > 0 {
-		names = names[:0]
-		for _, e := range events {
-			names = append(names, string(e))
-		}
-	}
-	s.webhook = &webhookConfig{url: url, authType: "SECRET_KEY", secret: secretKey, active: 1, events: names}
-}
-
-// InactivateBankAccount plays SePay disabling a linked account without
-// unlinking it at the bank: it disappears from the lists, and
-// BANK_ACCOUNT_INACTIVED (the event page's spelling) is delivered.
-func (s *Server) InactivateBankAccount(ctx context.Context, bankAccountXID string) error {
-	s.mu.Lock()
-	ba := s.findBankAccount(bankAccountXID)
-	if ba == nil || !ba.active {
-		s.mu.Unlock()
-		return ErrNoBankAccount
-	}
-	ba.active = false
-	ba.updatedAt = s.now()
-	body, _ := json.Marshal(event{Timestamp: s.now().Unix(), XID: newXID(), Version: "1.0", Event: "BANK_ACCOUNT_INACTIVED",
-		Metadata: eventMetadata{BankAccountXID: ba.xid, BrandName: ba.brandName, AccountType: ba.accountType, AccountNumber: ba.number}})
-	hook := s.webhook
-	s.mu.Unlock()
-	s.deliverEvents(ctx, hook, []eventPayload{{name: "BANK_ACCOUNT_INACTIVED", body: body}})
-	return nil
-}

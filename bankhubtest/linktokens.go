@@ -75,7 +75,7 @@ func (s *Server) linkTokenCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		s.linkTokens = append(s.linkTokens, lt)
 		ev = s.recordEvent(lt, "LINK_TOKEN_CREATED", eventMetadata{Purpose: lt.purpose, LinkTokenXID: &lt.xid})
-		out = linkTokenCreatedJSON{XID: lt.xid, HostedLinkURL: s.URL + "/link/" + lt.xid, LinkToken: lt.value, ExpiresAt: wireTime(lt.expiresAt)}
+		out = linkTokenCreatedJSON{XID: lt.xid, HostedLinkURL: s.URL + "/link/" + lt.xid, LinkToken: lt.value, ExpiresAt: apiTime(lt.expiresAt)}
 		hook = s.webhook
 	})
 	if missing != "" {
@@ -108,16 +108,16 @@ func (s *Server) linkTokenGet(w http.ResponseWriter, r *http.Request) {
 	out := linkTokenJSON{
 		XID: lt.xid, Purpose: lt.purpose, Status: s.linkTokenStatus(lt), CompletionRedirectURI: lt.redirectURI,
 		IsMobileApp: lt.isMobileApp, Language: lt.language, SessionCount: len(lt.sessions),
-		CreatedAt: wireTime(lt.createdAt), UpdatedAt: wireTime(lt.updatedAt), ExpiresAt: wireTime(lt.expiresAt),
+		CreatedAt: apiTime(lt.createdAt), UpdatedAt: apiTime(lt.updatedAt), ExpiresAt: apiTime(lt.expiresAt),
 		Company:  linkTokenCompany{FullName: c.fullName, Status: c.status, XID: c.xid},
 		Sessions: []linkSessionJSON{}, Events: []linkTokenEventRow{},
 	}
 	for _, ss := range lt.sessions {
 		out.Sessions = append(out.Sessions, linkSessionJSON{XID: ss.xid, State: ss.state, Status: ss.status,
-			FinishedAt: wireTime(ss.finishedAt), ExpiresAt: wireTime(ss.expiresAt), CreatedAt: wireTime(ss.createdAt), UpdatedAt: wireTime(ss.updated)})
+			FinishedAt: apiTime(ss.finishedAt), ExpiresAt: apiTime(ss.expiresAt), CreatedAt: apiTime(ss.createdAt), UpdatedAt: apiTime(ss.updated)})
 	}
 	for _, e := range lt.events {
-		out.Events = append(out.Events, linkTokenEventRow{XID: e.xid, Name: e.name, Metadata: e.metadata, CreatedAt: wireTime(e.createdAt)})
+		out.Events = append(out.Events, linkTokenEventRow{XID: e.xid, Name: e.name, Metadata: e.metadata, CreatedAt: apiTime(e.createdAt)})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -28,14 +28,14 @@ func paging(w http.ResponseWriter, q url.Values) (page, perPage int, ok bool) {
 	return page, perPage, true
 }
 
-// wirePage renders one page of items. Call with s.mu held.
-func wirePage[T, J any](items []T, page, perPage int, wire func(T) J) []J {
+// jsonPage renders one page of items. Call with s.mu held.
+func jsonPage[T, J any](items []T, page, perPage int, toJSON func(T) J) []J {
 	data := []J{}
 	if page > len(items)/perPage+1 { // past the end (and no overflow below)
 		return data
 	}
 	for i := (page - 1) * perPage; i < min(page*perPage, len(items)); i++ {
-		data = append(data, wire(items[i]))
+		data = append(data, toJSON(items[i]))
 	}
 	return data
 }

@@ -20,7 +20,7 @@ import (
 func (s *Server) merchantConfigGet(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	writeJSON(w, http.StatusOK, dataBody[merchantConfigJSON]{s.merchant.wire()})
+	writeJSON(w, http.StatusOK, dataBody[merchantConfigJSON]{s.merchant.json()})
 }
 
 func (s *Server) merchantConfigSet(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +65,7 @@ func (s *Server) merchantConfigSet(w http.ResponseWriter, r *http.Request) {
 	if in.CSS != nil {
 		s.merchant.css = *in.CSS
 	}
-	writeJSON(w, http.StatusOK, dataBody[merchantConfigJSON]{s.merchant.wire()})
+	writeJSON(w, http.StatusOK, dataBody[merchantConfigJSON]{s.merchant.json()})
 }
 
 func (s *Server) merchantLogo(w http.ResponseWriter, r *http.Request) {

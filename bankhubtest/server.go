@@ -315,14 +315,17 @@ func newXID() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-func wireTime(t time.Time) string {
+// apiTime writes t as the API does: "2006-01-02 15:04:05" in Vietnam time,
+// "" for the zero time.
+func apiTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	return t.In(bankhub.VietnamZone()).Format("2006-01-02 15:04:05")
 }
 
-func flag(b bool) string {
+// apiFlag writes b as the API writes most flags: "1" or "0".
+func apiFlag(b bool) string {
 	if b {
 		return "1"
 	}

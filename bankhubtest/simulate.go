@@ -1,13 +1,13 @@
 package bankhubtest
 
+// Simulations: what a user does on the hosted link page (link, unlink) and
+// what a bank does (a transfer), with the events and IPNs they cause.
+
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,170 +17,9 @@ import (
 	"github.com/bankhub-go/bankhub"
 )
 
-type deliveryConfig struct {
-	client  *http.Client
-	retries int
-	base    time.Duration
-}
-
-// DeliveryKind tells a webhook event from an IPN.
-type DeliveryKind string
-
-// The kinds of delivery.
-const (
-	DeliveryEvent DeliveryKind = "event"
-	DeliveryIPN   DeliveryKind = "ipn"
-)
-
-// Delivery is one webhook event or IPN the server sent (or tried to).
-type Delivery struct {
-	Kind DeliveryKind
-	URL  string
-	// Name is the event name, or the transaction id for an IPN.
-	Name string
-	Body []byte
-	// Attempts is how many times the server tried (retries happen only
-	// when the connection fails, as SePay does).
-	Attempts int
-	// Status is the merchant's answer, 0 if none came.
-	Status int
-	// Err is the last connection error, nil when an answer came.
-	Err error
-}
-
-// Deliveries returns the latest deliveries (up to the log size), in order.
-func (s *Server) Deliveries() []Delivery {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return lastN(s.deliveries, s.logSize)
-}
-
-type eventPayload struct {
-	name string
-	body []byte
-}
-
 var refSeq atomic.Int64
 
-// recordEvent appends an event to a link token and returns its webhook
-// payload. Call with s.mu held.
-func (s *Server) recordEvent(lt *linkToken, name string, meta eventMetadata) eventPayload {
-	now := s.now()
-	ev := linkEvent{xid: newXID(), name: name, metadata: meta, createdAt: now}
-	lt.events = append(lt.events, ev)
-	body, _ := json.Marshal(event{Timestamp: now.Unix(), XID: ev.xid, Version: "1.0", Event: name, Metadata: meta})
-	return eventPayload{name: name, body: body}
-}
-
-// deliverEvents posts events to the webhook, if one is configured, active
-// and subscribed to them. Call without s.mu held.
-func (s *Server) deliverEvents(ctx context.Context, hook *webhookConfig, events []eventPayload) {
-	for _, ev := range events {
-		if !hook.wants(ev.name) {
-			continue
-		}
-		s.deliver(ctx, Delivery{Kind: DeliveryEvent, URL: hook.url, Name: ev.name, Body: ev.body}, "X-Secret-Key", hook.secret)
-	}
-}
-
-// deliver posts one notification, retrying only when the connection fails.
-func (s *Server) deliver(ctx context.Context, d Delivery, header, value string) Delivery {
-	ctx = ctxOrBackground(ctx)
-	prev, wait := time.Duration(0), s.delivery.base
-	for attempt := 0; attempt <= s.delivery.retries; attempt++ {
-		if attempt > 0 {
-			time.Sleep(wait)
-			prev, wait = wait, prev+wait // Fibonacci, like SePay's minutes
-		}
-		d.Attempts++
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))
-		if err != nil {
-			d.Err = err
-			break
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("User-Agent", "bankhubtest-delivery/1.0")
-		req.Header.Set(header, value)
-		resp, err := s.delivery.client.Do(req)
-		if err != nil {
-			d.Err = err
-			continue
-		}
-		resp.Body.Close()
-		d.Status, d.Err = resp.StatusCode, nil
-		break
-	}
-	s.mu.Lock()
-	s.deliveries = bounded(append(s.deliveries, d), s.logSize)
-	s.mu.Unlock()
-	if s.logger != nil {
-		attrs := []slog.Attr{slog.String("kind", string(d.Kind)), slog.String("url", d.URL), slog.String("name", d.Name),
-			slog.Int("status", d.Status), slog.Int("attempts", d.Attempts)}
-		if d.Err != nil {
-			attrs = append(attrs, slog.String("error", d.Err.Error()))
-		}
-		s.logger.LogAttrs(ctx, slog.LevelInfo, "delivery", attrs...)
-	}
-	return d
-}
-
-// CompanyParams describes a company added with AddCompany. The zero value
-// is a company ready to receive money: Active, IPN on (transaction_amount
-// Unlimited), payment codes on with prefix "DH" and a 6 to 8 digit suffix.
-type CompanyParams struct {
-	FullName string // default "Công ty TNHH Demo"
-	Status   bankhub.CompanyStatus
-	// TransactionAmount nil means Unlimited; TransactionCount(0) turns IPN
-	// off, as for a company created through the API.
-	TransactionAmount *bankhub.TransactionAmount
-	// PaymentCodeOff turns payment-code recognition off.
-	PaymentCodeOff    bool
-	PaymentCodePrefix string // default "DH"
-	// SuffixFrom and SuffixTo bound the suffix length (default 6 and 8).
-	SuffixFrom, SuffixTo int
-	SuffixType           bankhub.SuffixCharacterType // default NumberOnly
-}
-
 var errNoCompany = errors.New("bankhubtest: no such company")
-
-// AddCompany creates a company directly (seed data, no request) and returns
-// its xid.
-func (s *Server) AddCompany(p CompanyParams) string {
-	if p.FullName == "" {
-		p.FullName = "Công ty TNHH Demo"
-	}
-	if p.Status == "" {
-		p.Status = bankhub.CompanyActive
-	}
-	amount := bankhub.UnlimitedTransactions()
-	if p.TransactionAmount != nil {
-		amount = *p.TransactionAmount
-	}
-	if p.PaymentCodePrefix == "" {
-		p.PaymentCodePrefix = "DH"
-	}
-	if p.SuffixFrom == 0 {
-		p.SuffixFrom = 6
-	}
-	if p.SuffixTo == 0 {
-		p.SuffixTo = max(8, p.SuffixFrom)
-	}
-	if p.SuffixType == "" {
-		p.SuffixType = bankhub.SuffixNumberOnly
-	}
-	code := "on"
-	if p.PaymentCodeOff {
-		code = "off"
-	}
-	now := s.now()
-	c := &company{xid: newXID(), fullName: p.FullName, status: string(p.Status), paymentCode: code, prefix: p.PaymentCodePrefix,
-		suffixFrom: p.SuffixFrom, suffixTo: p.SuffixTo, suffixType: string(p.SuffixType),
-		transactionAmount: amount.String(), createdAt: now, updatedAt: now}
-	s.mu.Lock()
-	s.companies = append(s.companies, c)
-	s.mu.Unlock()
-	return c.xid
-}
 
 // LinkParams describes the account a simulated user links. Zero fields
 // take the sandbox's MBBank test account (0123456789, NGUYEN VAN A).
@@ -411,7 +250,7 @@ func (s *Server) SimulateTransfer(ctx context.Context, p TransferParams) (*bankh
 	s.mu.Unlock()
 
 	if notify {
-		ipn := ipnJSON{Gateway: t.brandName, TransactionDate: wireTime(t.date), AccountNumber: t.number,
+		ipn := ipnJSON{Gateway: t.brandName, TransactionDate: apiTime(t.date), AccountNumber: t.number,
 			BankAccountXID: t.bankAccountXID, PaymentCode: orNull(t.paymentCode), Content: t.content, TransferType: "credit",
 			Amount: t.amount, ReferenceCode: t.reference, TransactionID: t.id}
 		if out {
@@ -424,9 +263,9 @@ func (s *Server) SimulateTransfer(ctx context.Context, p TransferParams) (*bankh
 		s.mu.Unlock()
 	}
 	s.mu.Lock()
-	wire := t.wire()
+	body := t.json()
 	s.mu.Unlock()
-	b, _ := json.Marshal(wire)
+	b, _ := json.Marshal(body)
 	var tx bankhub.Transaction
 	if err := json.Unmarshal(b, &tx); err != nil {
 		return nil, err
@@ -443,35 +282,6 @@ func (s *Server) addTransaction(t *transaction) {
 		i--
 	}
 	s.transactions = slices.Insert(s.transactions, i, t)
-}
-
-// SetIPN sets (or, with an empty url, removes) the merchant's IPN URL and
-// API key, as WithIPN does at construction.
-func (s *Server) SetIPN(url, apiKey string) {
-	s.mu.Lock()
-	s.ipnURL, s.ipnKey = url, apiKey
-	s.mu.Unlock()
-}
-
-// AddBankAccount adds a linked, active bank account to a company directly
-// (seed data: no link token, no events) and returns its xid. Zero fields
-// of p take the sandbox's MBBank test account.
-func (s *Server) AddBankAccount(companyXID string, p LinkParams) (string, error) {
-	p = p.withDefaults()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.findCompany(companyXID) == nil {
-		return "", fmt.Errorf("%w: %s", errNoCompany, companyXID)
-	}
-	if err := s.checkNotLinked(companyXID, p); err != nil {
-		return "", err
-	}
-	now := s.now()
-	ba := &bankAccount{xid: newXID(), companyXID: companyXID, brandName: p.BrandName, holderName: p.AccountHolderName,
-		number: p.AccountNumber, accountType: string(p.AccountType), identification: "001234567890", phone: "0000000001",
-		active: true, createdAt: now, updatedAt: now}
-	s.bankAccounts = append(s.bankAccounts, ba)
-	return ba.xid, nil
 }
 
 // keywordsMatch applies the merchant's keyword whitelist. Call with s.mu held.

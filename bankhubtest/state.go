@@ -17,9 +17,9 @@ type company struct {
 	createdAt, updatedAt             time.Time
 }
 
-func (c *company) wire(withConfig bool) companyJSON {
-	j := companyJSON{XID: c.xid, FullName: c.fullName, Status: c.status, Active: flag(c.status == "Active"),
-		CreatedAt: wireTime(c.createdAt), UpdatedAt: wireTime(c.updatedAt)}
+func (c *company) json(withConfig bool) companyJSON {
+	j := companyJSON{XID: c.xid, FullName: c.fullName, Status: c.status, Active: apiFlag(c.status == "Active"),
+		CreatedAt: apiTime(c.createdAt), UpdatedAt: apiTime(c.updatedAt)}
 	if withConfig {
 		j.Configuration = &configurationJSON{PaymentCode: c.paymentCode, PaymentCodePrefix: c.prefix,
 			PaymentCodeSuffixFrom: c.suffixFrom, PaymentCodeSuffixTo: c.suffixTo,
@@ -67,11 +67,11 @@ type bankAccount struct {
 	lastTransaction, createdAt, updatedAt          time.Time
 }
 
-func (b *bankAccount) wire(detail bool) bankAccountJSON {
+func (b *bankAccount) json(detail bool) bankAccountJSON {
 	j := bankAccountJSON{XID: b.xid, CompanyXID: b.companyXID, BrandName: b.brandName,
 		AccountHolderName: b.holderName, AccountNumber: b.number, Accumulated: "0",
-		BankAPIConnected: "1", Active: flag(b.active), LastTransaction: wireTime(b.lastTransaction),
-		CreatedAt: wireTime(b.createdAt), UpdatedAt: wireTime(b.updatedAt)}
+		BankAPIConnected: "1", Active: apiFlag(b.active), LastTransaction: apiTime(b.lastTransaction),
+		CreatedAt: apiTime(b.createdAt), UpdatedAt: apiTime(b.updatedAt)}
 	if detail {
 		j.IdentificationNumber, j.PhoneNumber, j.VAList = &b.identification, &b.phone, &[]any{}
 	} else {
@@ -88,8 +88,8 @@ type transaction struct {
 	date                                              time.Time
 }
 
-func (t *transaction) wire() transactionJSON {
-	j := transactionJSON{TransactionID: t.id, TransactionDate: wireTime(t.date), BankAccountXID: t.bankAccountXID,
+func (t *transaction) json() transactionJSON {
+	j := transactionJSON{TransactionID: t.id, TransactionDate: apiTime(t.date), BankAccountXID: t.bankAccountXID,
 		CompanyXID: t.companyXID, BrandName: t.brandName, AccountNumber: t.number,
 		ReferenceNumber: t.reference, TransferType: t.transferType,
 		Amount: t.amount, TransactionContent: t.content, PaymentCode: t.paymentCode}
@@ -105,7 +105,7 @@ type merchantConfig struct {
 	logoURL  string
 }
 
-func (m *merchantConfig) wire() merchantConfigJSON {
+func (m *merchantConfig) json() merchantConfigJSON {
 	return merchantConfigJSON{Keywords: m.keywords, CSS: m.css, LogoURL: m.logoURL}
 }
 
@@ -115,7 +115,7 @@ type webhookConfig struct {
 	events                []string
 }
 
-func (c *webhookConfig) wire(masked bool) *webhookJSON {
+func (c *webhookConfig) json(masked bool) *webhookJSON {
 	secret := c.secret
 	if masked {
 		secret = "***" + secret[max(0, len(secret)-4):]

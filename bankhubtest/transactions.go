@@ -57,7 +57,7 @@ func (s *Server) transactionList(w http.ResponseWriter, r *http.Request) {
 				q.Get("brand_name") != "" && !strings.EqualFold(t.brandName, q.Get("brand_name")),
 				exact != "" && d != exact, start != "" && d < start, end != "" && d > end,
 				tt != "" && t.transferType != tt,
-				ws != "" && flag(t.webhookSuccess) != ws:
+				ws != "" && apiFlag(t.webhookSuccess) != ws:
 				continue
 			}
 			if v := strings.ToLower(q.Get("q")); v != "" && !strings.Contains(strings.ToLower(t.content), v) &&
@@ -66,7 +66,7 @@ func (s *Server) transactionList(w http.ResponseWriter, r *http.Request) {
 			}
 			match = append(match, t)
 		}
-		data = wirePage(match, page, perPage, (*transaction).wire)
+		data = jsonPage(match, page, perPage, (*transaction).json)
 	})
 	writeJSON(w, http.StatusOK, listBody[transactionJSON, transactionMeta]{Data: data, Meta: transactionMeta{
 		Page: page, PerPage: perPage, Total: len(match), TotalPages: pageCount(len(match), perPage)}})
@@ -77,7 +77,7 @@ func (s *Server) transactionGet(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	id := r.PathValue("transaction_id")
 	if t := first(s.transactions, func(t *transaction) bool { return t.id == id }); t != nil {
-		writeJSON(w, http.StatusOK, dataBody[transactionJSON]{t.wire()})
+		writeJSON(w, http.StatusOK, dataBody[transactionJSON]{t.json()})
 		return
 	}
 	notFound(w, "Transaction", false)

@@ -18,7 +18,7 @@ func (s *Server) webhookGet(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	var data *webhookJSON
 	if s.webhook != nil {
-		data = s.webhook.wire(true)
+		data = s.webhook.json(true)
 	}
 	writeJSON(w, http.StatusOK, webhookEnvelope(200, "OK", data))
 }
@@ -66,7 +66,7 @@ func (s *Server) webhookSet(w http.ResponseWriter, r *http.Request) {
 	var out *webhookJSON
 	s.locked(func() {
 		s.webhook = cfg
-		out = cfg.wire(false)
+		out = cfg.json(false)
 	})
 	writeJSON(w, http.StatusOK, webhookEnvelope(200, "Cập nhật webhook thành công", out))
 }

@@ -10,11 +10,17 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
 
-	"github.com/bankhub-go/bankhub/internal/fakeserver"
+	"github.com/bankhub-go/bankhub/bankhubtest"
 )
 
 func main() {
-	os.Exit(fakeserver.Main("bankhub-fake", os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := bankhubtest.RunCommand(ctx, "bankhub-fake", os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,7 +18,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/bankhub-go/bankhub/internal/fakeserver"
+	"github.com/bankhub-go/bankhub/bankhubtest"
 )
 
 // binary builds the command once per test run.
@@ -295,7 +296,7 @@ func TestPortInUseIsOneLineAndExit1(t *testing.T) {
 func TestHelpListsTheControlAPI(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	if code := fakeserver.Main("bankhub-fake", []string{"-h"}, &out, &out); code != 0 {
+	if code := bankhubtest.RunCommand(context.Background(), "bankhub-fake", []string{"-h"}, &out, &out); code != 0 {
 		t.Errorf("-h exits %d", code)
 	}
 	for _, want := range []string{"/__control/link", "/__control/transfer", "/__control/ipn-target", "/__control/reset", "curl --json", "-public-url"} {
@@ -303,7 +304,7 @@ func TestHelpListsTheControlAPI(t *testing.T) {
 			t.Errorf("-h lacks %q", want)
 		}
 	}
-	if code := fakeserver.Main("bankhub-fake", []string{"-log", "yaml"}, &out, &out); code != 2 {
+	if code := bankhubtest.RunCommand(context.Background(), "bankhub-fake", []string{"-log", "yaml"}, &out, &out); code != 2 {
 		t.Errorf("bad -log exits %d, want 2", code)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strconv"
 
 	"github.com/bankhub-go/bankhub"
-	"github.com/bankhub-go/bankhub/internal/fakeserver"
+	"github.com/bankhub-go/bankhub/bankhubtest"
 	"github.com/spf13/cobra"
 )
 
@@ -28,7 +28,7 @@ Subcommands, to drive a running fake (--env fake, or --env URL):
 Flags take one dash or two (-seed, --seed).
 `)
 			}
-			if code := fakeserver.Main("bankhub fake", args, f.IO.Out, f.IO.ErrOut); code != 0 {
+			if code := bankhubtest.RunCommand(cmd.Context(), "bankhub fake", args, f.IO.Out, f.IO.ErrOut); code != 0 {
 				return &codedError{code: code, err: errors.New("fake stopped")}
 			}
 			return nil

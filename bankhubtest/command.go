@@ -1,28 +1,27 @@
-// Package fakeserver is the command that runs the fake Bank Hub standalone:
-// cmd/bankhub-fake and the CLI's "bankhub fake" are both this, with the same
-// flags.
-package fakeserver
+package bankhubtest
+
+// The fake as a command: cmd/bankhub-fake and the CLI's "bankhub fake" are
+// both RunCommand, with the same flags.
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
-
-	"github.com/bankhub-go/bankhub/bankhubtest"
 )
 
-// Main is the command, named name in its messages (bankhub-fake, or
-// "bankhub fake"), with its exit code: 0 after a clean stop, 1 when the
-// server cannot start, 2 for bad flags.
-func Main(name string, args []string, stdout, stderr io.Writer) int {
+// RunCommand runs the fake as a command line program, named name in its
+// messages (bankhub-fake, or "bankhub fake"), with the flags args, until
+// ctx ends (the commands end it on SIGINT and SIGTERM); then it waits for
+// the requests in flight. It returns the exit code: 0 after a clean stop,
+// 1 when the server cannot start, 2 for bad flags. -h lists the flags and
+// the control API, with a curl example each.
+func RunCommand(ctx context.Context, name string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8089", "listen address (0.0.0.0:8089 in a container)")
@@ -36,7 +35,7 @@ func Main(name string, args []string, stdout, stderr io.Writer) int {
 	production := fs.Bool("production", false, "behave like production: POST /v1/transaction/create answers 403")
 	logFormat := fs.String("log", "text", "request and delivery log on stderr: text, json or off")
 	check := fs.Bool("check", false, "do not serve: ask the fake at -addr (or -public-url) for its health, exit 0 if healthy (for container health checks)")
-	fs.Usage = func() { usage(name, fs, stderr) }
+	fs.Usage = func() { commandUsage(name, fs, stderr) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -44,7 +43,7 @@ func Main(name string, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *check {
-		return healthCheck(name, *addr, *publicURL, stderr)
+		return healthCheck(ctx, name, *addr, *publicURL, stderr)
 	}
 	var logger *slog.Logger
 	switch *logFormat {
@@ -57,49 +56,52 @@ func Main(name string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: -log must be text, json or off, not %q\n", name, *logFormat)
 		return 2
 	}
-	opts := []bankhubtest.ServerOption{
-		bankhubtest.WithAddr(*addr),
-		bankhubtest.WithCredentials(*id, *secret),
-		bankhubtest.WithTokenTTL(*ttl),
-		bankhubtest.WithLogger(logger),
+	opts := []ServerOption{
+		WithAddr(*addr),
+		WithCredentials(*id, *secret),
+		WithTokenTTL(*ttl),
+		WithLogger(logger),
 	}
 	if *publicURL != "" {
-		opts = append(opts, bankhubtest.WithPublicURL(*publicURL))
+		opts = append(opts, WithPublicURL(*publicURL))
 	}
 	if *ipnURL != "" {
-		opts = append(opts, bankhubtest.WithIPN(*ipnURL, *ipnKey))
+		opts = append(opts, WithIPN(*ipnURL, *ipnKey))
 	}
 	if *production {
-		opts = append(opts, bankhubtest.WithProduction())
+		opts = append(opts, WithProduction())
 	}
-	srv, err := bankhubtest.Start(opts...)
+	srv, err := Start(opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: cannot listen on %s: %v\n", name, *addr, errors.Unwrap(err))
 		return 1
 	}
 	fmt.Fprintf(stdout, "fake Bank Hub on %s (client id %s, secret %s)\n", srv.URL, srv.ClientID, srv.ClientSecret)
-	fmt.Fprintf(stdout, "health: %s/__control/health; control API: %s%s (%s -h lists it)\n", srv.URL, srv.URL, strings.TrimSuffix(bankhubtest.ControlPrefix, "/"), name)
+	fmt.Fprintf(stdout, "health: %s/__control/health; control API: %s%s (%s -h lists it)\n", srv.URL, srv.URL, strings.TrimSuffix(ControlPrefix, "/"), name)
 	if *seed {
-		company := srv.AddCompany(bankhubtest.CompanyParams{})
-		account, _ := srv.AddBankAccount(company, bankhubtest.LinkParams{})
+		company := srv.AddCompany(CompanyParams{})
+		account, _ := srv.AddBankAccount(company, LinkParams{})
 		fmt.Fprintf(stdout, "seeded company %s and linked bank account %s (MBBank 0123456789)\n", company, account)
 	}
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	sig := <-stop
-	fmt.Fprintf(stdout, "%v: shutting down\n", sig)
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "shutting down")
 	srv.Close() // waits for requests in flight
 	return 0
 }
 
 // healthCheck asks a running fake for its health: exit 0 when it answers.
-func healthCheck(name, addr, publicURL string, stderr io.Writer) int {
+func healthCheck(ctx context.Context, name, addr, publicURL string, stderr io.Writer) int {
 	base := publicURL
 	if base == "" {
 		base = "http://" + strings.Replace(addr, "0.0.0.0:", "127.0.0.1:", 1)
 	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/__control/health", nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 2
+	}
 	client := &http.Client{Timeout: 3 * time.Second}
-	resp, err := client.Get(strings.TrimRight(base, "/") + "/__control/health")
+	resp, err := client.Do(req)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: unhealthy: %v\n", name, err)
 		return 1
@@ -112,7 +114,7 @@ func healthCheck(name, addr, publicURL string, stderr io.Writer) int {
 	return 0
 }
 
-func usage(name string, fs *flag.FlagSet, w io.Writer) {
+func commandUsage(name string, fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprintf(w, `%s: a fake SePay Bank Hub, for tests and development in any language.
 
 Usage: %s [flags]
