@@ -394,7 +394,7 @@ func TestHeldTokenCostsNoAllocation(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	assert.Equal(t, 0.0, allocs)
+	assert.Zero(t, allocs)
 }
 
 func TestTokenTTLNotUnderstoodIsLoggedOnce(t *testing.T) {

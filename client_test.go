@@ -128,12 +128,12 @@ func TestLoggingOneLinePerAttempt(t *testing.T) {
 	}
 	require.Len(t, lines, 3, logs.String())
 	assert.Equal(t, "/v1/token", lines[0]["path"])
-	assert.Equal(t, float64(201), lines[0]["status"])
+	assert.EqualValues(t, 201, lines[0]["status"])
 	assert.Equal(t, "/v1/link-token/get", lines[1]["path"])
-	assert.Equal(t, float64(503), lines[1]["status"])
-	assert.Equal(t, float64(1), lines[1]["attempt"])
-	assert.Equal(t, float64(200), lines[2]["status"])
-	assert.Equal(t, float64(2), lines[2]["attempt"])
+	assert.EqualValues(t, 503, lines[1]["status"])
+	assert.EqualValues(t, 1, lines[1]["attempt"])
+	assert.EqualValues(t, 200, lines[2]["status"])
+	assert.EqualValues(t, 2, lines[2]["attempt"])
 	for _, l := range lines {
 		assert.Equal(t, "DEBUG", l["level"])
 		assert.Equal(t, "POST", l["method"])

@@ -111,8 +111,8 @@ func TestErrorEnvelopes(t *testing.T) {
 				assert.Equal(t, tc.text, err.Error())
 			}
 			for _, other := range []error{ErrUnauthorized, ErrForbidden, ErrNotFound, ErrValidation, ErrRateLimited, ErrServer, ErrBlocked, ErrInvalidParams} {
-				if other != tc.sentinel {
-					assert.False(t, errors.Is(err, other), "must not match %v", other)
+				if !errors.Is(tc.sentinel, other) {
+					assert.NotErrorIs(t, err, other, "must not match %v", other)
 				}
 			}
 		})
@@ -149,7 +149,7 @@ func TestProxyErrorPage(t *testing.T) {
 	body := "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>" + strings.Repeat("x", 4000)
 	err := getWith(t, 502, "text/html", body, nil)
 	assert.ErrorIs(t, err, ErrServer)
-	assert.False(t, errors.Is(err, ErrBlocked))
+	assert.NotErrorIs(t, err, ErrBlocked)
 	var ne *NonJSONError
 	require.ErrorAs(t, err, &ne)
 	assert.False(t, ne.Blocked)

@@ -50,7 +50,7 @@ func ParseIPN(body []byte) (*IPN, error) {
 	}
 	var w ipnWire
 	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidPayload, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidPayload, err)
 	}
 	if w.TransactionID == "" {
 		return nil, fmt.Errorf("%w: IPN has no transaction_id", ErrInvalidPayload)

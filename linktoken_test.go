@@ -3,7 +3,6 @@ package bankhub
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"testing"
 
@@ -232,5 +231,5 @@ func TestLinkTokensEmptyIDs(t *testing.T) {
 	err = api.client.LinkTokens.Revoke(context.Background(), "x\ny")
 	assert.ErrorIs(t, err, ErrInvalidParams)
 	assert.Equal(t, 0, api.requestCount())
-	assert.False(t, errors.Is(err, ErrNotFound))
+	assert.NotErrorIs(t, err, ErrNotFound)
 }

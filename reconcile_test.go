@@ -66,7 +66,7 @@ func (l *ledger) checkExact(t *testing.T, client *bankhub.Client) {
 		assert.Equal(t, 1, l.counts[tx.TransactionID], "transaction %s", tx.TransactionID)
 		assert.Equal(t, tx.Amount, l.amounts[tx.TransactionID], "transaction %s", tx.TransactionID)
 	}
-	assert.Equal(t, seen, len(l.counts), "no transaction credited that the bank does not have")
+	assert.Len(t, l.counts, seen, "no transaction credited that the bank does not have")
 }
 
 // money is a fake Bank Hub with a linked account whose company sends IPNs,
@@ -247,7 +247,7 @@ func TestReconcilerFilterAndErrors(t *testing.T) {
 	assert.Equal(t, 2, res.Handled, "money out is filtered away")
 
 	_, err = bankhub.NewReconciler(m.client, m.ledger.credit).Once(context.Background())
-	assert.ErrorIs(t, err, bankhub.ErrNoDedupe)
+	require.ErrorIs(t, err, bankhub.ErrNoDedupe)
 	assert.ErrorIs(t, bankhub.NewReconciler(m.client, m.ledger.credit).Run(context.Background()), bankhub.ErrNoDedupe)
 
 	m.fake.FailNext(bankhubtest.OpTransactionList, 10, 503, 0)

@@ -125,12 +125,12 @@ func TestFaultMatrixCreates(t *testing.T) {
 				switch {
 				case f.wantErr == nil:
 					require.NoError(t, err)
-				case f.wantErr == errTransport:
+				case errors.Is(f.wantErr, errTransport):
 					require.Error(t, err)
 					var apiErr *bankhub.APIError
-					assert.False(t, errors.As(err, &apiErr), "a transport error, not an answer: %v", err)
+					assert.NotErrorAs(t, err, &apiErr, "a transport error, not an answer: %v", err)
 				default:
-					assert.ErrorIs(t, err, f.wantErr)
+					require.ErrorIs(t, err, f.wantErr)
 				}
 				assert.Equal(t, f.requests, srv.Count(op.op), "requests the server saw")
 				assert.Equal(t, f.executed, op.executed(srv.Stats()), "times the server carried the operation out")
@@ -219,7 +219,7 @@ func TestFaultMatrixTokenEndpointRejects(t *testing.T) {
 	c, err := bankhub.NewClient(srv.ClientID, "wrong", bankhub.WithBaseURL(srv.URL), bankhub.WithRetryPolicy(quick))
 	require.NoError(t, err)
 	_, err = c.Companies.List(context.Background(), nil)
-	assert.ErrorIs(t, err, bankhub.ErrUnauthorized)
+	require.ErrorIs(t, err, bankhub.ErrUnauthorized)
 	assert.Equal(t, 1, srv.Count(bankhubtest.OpToken), "bad credentials are not retried")
 	assert.Equal(t, 0, srv.Count(bankhubtest.OpCompanyList))
 }

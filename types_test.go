@@ -65,7 +65,7 @@ func TestDate(t *testing.T) {
 	assert.False(t, NewDate(2026, time.February, 30).IsValid())
 	assert.False(t, Date{}.IsValid())
 	assert.True(t, Date{}.IsZero())
-	assert.Equal(t, "", Date{}.String())
+	assert.Empty(t, Date{}.String())
 	assert.Equal(t, "0099-01-02", NewDate(99, 1, 2).String())
 	assert.True(t, NewDate(2026, 3, 31).Before(NewDate(2026, 4, 1)))
 	assert.False(t, NewDate(2026, 4, 1).Before(NewDate(2026, 4, 1)))

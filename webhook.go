@@ -73,7 +73,7 @@ func ParseEvent(body []byte) (*Event, error) {
 	}
 	var w eventWire
 	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidPayload, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidPayload, err)
 	}
 	switch {
 	case w.XID == "":
@@ -155,7 +155,7 @@ func (e *Event) decodeMetadata(family string, v any) error {
 		return nil
 	}
 	if err := json.Unmarshal(e.Metadata, v); err != nil {
-		return fmt.Errorf("%w: %q metadata: %v", ErrInvalidPayload, truncate(string(e.Type), 64), err)
+		return fmt.Errorf("%w: %q metadata: %w", ErrInvalidPayload, truncate(string(e.Type), 64), err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ package bankhubtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -79,7 +80,7 @@ func (s *Server) merchantLogo(w http.ResponseWriter, r *http.Request) {
 	var name, ctype string
 	for {
 		part, err := mr.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

@@ -27,6 +27,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -226,12 +227,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests = bounded(append(s.requests, entry), s.logSize)
 	s.counts[op]++
 	s.mu.Unlock()
+	ctx := r.Context()
 	defer func() {
 		s.mu.Lock()
 		entry.Status = sw.status // the entry itself: safe across ResetRequests
 		s.mu.Unlock()
 		if s.logger != nil {
-			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			s.logger.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.String("op", op), slog.Int("status", sw.status), slog.Duration("duration", time.Since(entry.At)))
 		}
 	}()
@@ -255,7 +257,7 @@ func (s *Server) recoverPanic(w *statusWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	if p == http.ErrAbortHandler {
+	if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 		panic(p)
 	}
 	if w.status == 0 {

@@ -202,7 +202,7 @@ func basic(id, secret string) string {
 func bearer(t *testing.T, srv *bankhubtest.Server) string {
 	status, body := raw(t, srv, "POST", "/v1/token", basic(srv.ClientID, srv.ClientSecret), "", "")
 	require.Equal(t, 201, status)
-	assert.Equal(t, float64(201), body["code"])
+	assert.EqualValues(t, 201, body["code"])
 	return "Bearer " + body["access_token"].(string)
 }
 
@@ -264,7 +264,7 @@ func TestStrictness(t *testing.T) {
 	}
 	// The 404 of company get/edit has the {code, message, status, error} shape.
 	_, body := raw(t, srv, "GET", "/v1/company/nope", auth, "", "")
-	assert.Equal(t, float64(404), body["status"])
+	assert.EqualValues(t, 404, body["status"])
 	assert.NotEmpty(t, body["error"])
 }
 

@@ -2,7 +2,6 @@ package redisstore_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -323,7 +322,7 @@ func TestRedisUnavailable(t *testing.T) {
 		defer cancel()
 		start := time.Now()
 		_, err := ts.TokenContext(ctx)
-		assert.True(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.Less(t, time.Since(start), time.Second)
 	})
 }

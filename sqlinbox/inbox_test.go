@@ -137,7 +137,7 @@ func TestCreditAndDoneCommitTogether(t *testing.T) {
 		assert.Equal(t, "ipn:tx-1", rec.Key)
 		assert.Equal(t, sqlinbox.StateDone, rec.State)
 		assert.Equal(t, 1, rec.Attempts)
-		assert.Equal(t, "", rec.LastError)
+		assert.Empty(t, rec.LastError)
 		assert.WithinDuration(t, time.Now(), rec.CreatedAt, time.Minute)
 		assert.False(t, rec.UpdatedAt.Before(rec.CreatedAt))
 

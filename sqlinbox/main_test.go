@@ -91,7 +91,7 @@ func startPostgres() (string, func(), error) {
 	data := filepath.Join(dir, "data")
 	if out, err := asUser(exec.Command(initdb, "-D", data, "-U", "postgres", "-A", "trust", "--no-sync")).CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("initdb: %v: %s", err, out)
+		return "", nil, fmt.Errorf("initdb: %w: %s", err, out)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -151,7 +151,7 @@ func serve(ctx context.Context) error {
 	go rec.Run(ctx)
 	fmt.Printf("Serving on %s: POST /orders, GET /orders/{code}, POST /bankhub/ipn. Ctrl-C stops.\n", l.Addr())
 	<-ctx.Done()
-	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shut)
 }
