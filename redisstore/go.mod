@@ -19,3 +19,7 @@ require (
 	golang.org/x/sys v0.30.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+// Until the required versions are published, they are read from this
+// working tree (RELEASING.md says when these lines go).
+replace github.com/bankhub-go/bankhub => ../

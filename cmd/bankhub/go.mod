@@ -16,3 +16,7 @@ require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 )
+
+// Until the required versions are published, they are read from this
+// working tree (RELEASING.md says when these lines go).
+replace github.com/bankhub-go/bankhub => ../..

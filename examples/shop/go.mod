@@ -32,3 +32,9 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+// Until the required versions are published, they are read from this
+// working tree (RELEASING.md says when these lines go).
+replace github.com/bankhub-go/bankhub => ../..
+
+replace github.com/bankhub-go/bankhub/sqlinbox => ../../sqlinbox

@@ -19,3 +19,7 @@ require (
 	golang.org/x/oauth2 v0.36.0 // indirect
 	golang.org/x/sys v0.34.0 // indirect
 )
+
+// Until the required versions are published, they are read from this
+// working tree (RELEASING.md says when these lines go).
+replace github.com/bankhub-go/bankhub => ../..

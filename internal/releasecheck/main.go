@@ -73,6 +73,7 @@ func publish(proxyDir, dir, modPath, version string) error {
 	if err != nil {
 		return err
 	}
+	mod = releasedGoMod(mod)
 	var zbuf bytes.Buffer
 	zw := zip.NewWriter(&zbuf)
 	for _, f := range files {
@@ -83,6 +84,9 @@ func publish(proxyDir, dir, modPath, version string) error {
 		w, err := zw.Create(modPath + "@" + version + "/" + f)
 		if err != nil {
 			return err
+		}
+		if f == "go.mod" {
+			b = mod
 		}
 		w.Write(b)
 	}
@@ -208,4 +212,23 @@ func output(dir string, name string, args ...string) (string, error) {
 		return "", fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// releasedGoMod is go.mod as the release commit leaves it: without the
+// replace directives that point into this working tree (RELEASING.md drops
+// them once the versions they stand for are published; go install refuses
+// a module that has one).
+func releasedGoMod(mod []byte) []byte {
+	var out []string
+	for _, line := range strings.Split(string(mod), "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "replace ") && (strings.Contains(t, "=> ./") || strings.Contains(t, "=> ../")) {
+			continue
+		}
+		if strings.HasPrefix(t, "// Until the required versions are published") || strings.HasPrefix(t, "// working tree (RELEASING.md") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return []byte(strings.Join(out, "\n"))
 }
