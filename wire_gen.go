@@ -10,7 +10,7 @@ import (
 	"github.com/bankhub-go/bankhub/internal/wire"
 )
 
-// companyWire is Company as the API sends it.
+// companyWire is Company as the API sends it; fill stores it into a Company.
 type companyWire struct {
 	XID           string                `json:"xid"`
 	FullName      string                `json:"full_name"`
@@ -21,31 +21,19 @@ type companyWire struct {
 	UpdatedAt     Time                  `json:"updated_at"`
 }
 
-// fill stores w into v.
 func (w *companyWire) fill(v *Company) {
 	*v = Company{
-		XID:           w.XID,
-		FullName:      w.FullName,
-		Status:        w.Status,
-		Active:        bool(w.Active),
-		Configuration: w.Configuration,
-		CreatedAt:     w.CreatedAt,
-		UpdatedAt:     w.UpdatedAt,
+		XID: w.XID, FullName: w.FullName, Status: w.Status, Active: bool(w.Active), Configuration: w.Configuration,
+		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
 	}
 }
 
-// UnmarshalJSON reads a Company as the API sends it, through its wire form:
-// flags, counts and the ids some answers send as numbers, in any of their
-// spellings. Fields the JSON lacks keep their values.
+// UnmarshalJSON reads a Company through its wire form, whatever the spelling of a
+// flag, a count or an id; fields the JSON lacks keep their values.
 func (v *Company) UnmarshalJSON(data []byte) error {
 	w := companyWire{
-		XID:           v.XID,
-		FullName:      v.FullName,
-		Status:        v.Status,
-		Active:        wire.Bool(v.Active),
-		Configuration: v.Configuration,
-		CreatedAt:     v.CreatedAt,
-		UpdatedAt:     v.UpdatedAt,
+		XID: v.XID, FullName: v.FullName, Status: v.Status, Active: wire.Bool(v.Active), Configuration: v.Configuration,
+		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
@@ -54,7 +42,7 @@ func (v *Company) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// companyConfigurationWire is CompanyConfiguration as the API sends it.
+// companyConfigurationWire is CompanyConfiguration as the API sends it; fill stores it into a CompanyConfiguration.
 type companyConfigurationWire struct {
 	PaymentCode                    PaymentCodeSwitch   `json:"payment_code"`
 	PaymentCodePrefix              string              `json:"payment_code_prefix"`
@@ -65,31 +53,23 @@ type companyConfigurationWire struct {
 	TransactionAmount              TransactionAmount   `json:"transaction_amount"`
 }
 
-// fill stores w into v.
 func (w *companyConfigurationWire) fill(v *CompanyConfiguration) {
 	*v = CompanyConfiguration{
-		PaymentCode:                    w.PaymentCode,
-		PaymentCodePrefix:              w.PaymentCodePrefix,
-		PaymentCodeSuffixFrom:          int(w.PaymentCodeSuffixFrom),
-		PaymentCodeSuffixTo:            int(w.PaymentCodeSuffixTo),
-		PaymentCodeSuffixCharacterType: w.PaymentCodeSuffixCharacterType,
-		DataStorageTime:                string(w.DataStorageTime),
-		TransactionAmount:              w.TransactionAmount,
+		PaymentCode: w.PaymentCode, PaymentCodePrefix: w.PaymentCodePrefix,
+		PaymentCodeSuffixFrom: int(w.PaymentCodeSuffixFrom), PaymentCodeSuffixTo: int(w.PaymentCodeSuffixTo),
+		PaymentCodeSuffixCharacterType: w.PaymentCodeSuffixCharacterType, DataStorageTime: string(w.DataStorageTime),
+		TransactionAmount: w.TransactionAmount,
 	}
 }
 
-// UnmarshalJSON reads a CompanyConfiguration as the API sends it, through its wire form:
-// flags, counts and the ids some answers send as numbers, in any of their
-// spellings. Fields the JSON lacks keep their values.
+// UnmarshalJSON reads a CompanyConfiguration through its wire form, whatever the spelling of a
+// flag, a count or an id; fields the JSON lacks keep their values.
 func (v *CompanyConfiguration) UnmarshalJSON(data []byte) error {
 	w := companyConfigurationWire{
-		PaymentCode:                    v.PaymentCode,
-		PaymentCodePrefix:              v.PaymentCodePrefix,
-		PaymentCodeSuffixFrom:          wire.Int(v.PaymentCodeSuffixFrom),
-		PaymentCodeSuffixTo:            wire.Int(v.PaymentCodeSuffixTo),
+		PaymentCode: v.PaymentCode, PaymentCodePrefix: v.PaymentCodePrefix,
+		PaymentCodeSuffixFrom: wire.Int(v.PaymentCodeSuffixFrom), PaymentCodeSuffixTo: wire.Int(v.PaymentCodeSuffixTo),
 		PaymentCodeSuffixCharacterType: v.PaymentCodeSuffixCharacterType,
-		DataStorageTime:                wire.String(v.DataStorageTime),
-		TransactionAmount:              v.TransactionAmount,
+		DataStorageTime:                wire.String(v.DataStorageTime), TransactionAmount: v.TransactionAmount,
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
@@ -98,7 +78,7 @@ func (v *CompanyConfiguration) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// bankAccountWire is BankAccount as the API sends it.
+// bankAccountWire is BankAccount as the API sends it; fill stores it into a BankAccount.
 type bankAccountWire struct {
 	XID                  string           `json:"xid"`
 	CompanyXID           string           `json:"company_xid"`
@@ -117,47 +97,25 @@ type bankAccountWire struct {
 	VAList               []VirtualAccount `json:"va_list"`
 }
 
-// fill stores w into v.
 func (w *bankAccountWire) fill(v *BankAccount) {
 	*v = BankAccount{
-		XID:                  w.XID,
-		CompanyXID:           w.CompanyXID,
-		BrandName:            w.BrandName,
-		AccountHolderName:    w.AccountHolderName,
-		AccountNumber:        w.AccountNumber,
-		Accumulated:          w.Accumulated,
-		AccountType:          w.AccountType,
-		BankAPIConnected:     bool(w.BankAPIConnected),
-		Active:               bool(w.Active),
-		LastTransaction:      w.LastTransaction,
-		IdentificationNumber: w.IdentificationNumber,
-		PhoneNumber:          w.PhoneNumber,
-		CreatedAt:            w.CreatedAt,
-		UpdatedAt:            w.UpdatedAt,
-		VAList:               w.VAList,
+		XID: w.XID, CompanyXID: w.CompanyXID, BrandName: w.BrandName, AccountHolderName: w.AccountHolderName,
+		AccountNumber: w.AccountNumber, Accumulated: w.Accumulated, AccountType: w.AccountType,
+		BankAPIConnected: bool(w.BankAPIConnected), Active: bool(w.Active), LastTransaction: w.LastTransaction,
+		IdentificationNumber: w.IdentificationNumber, PhoneNumber: w.PhoneNumber, CreatedAt: w.CreatedAt,
+		UpdatedAt: w.UpdatedAt, VAList: w.VAList,
 	}
 }
 
-// UnmarshalJSON reads a BankAccount as the API sends it, through its wire form:
-// flags, counts and the ids some answers send as numbers, in any of their
-// spellings. Fields the JSON lacks keep their values.
+// UnmarshalJSON reads a BankAccount through its wire form, whatever the spelling of a
+// flag, a count or an id; fields the JSON lacks keep their values.
 func (v *BankAccount) UnmarshalJSON(data []byte) error {
 	w := bankAccountWire{
-		XID:                  v.XID,
-		CompanyXID:           v.CompanyXID,
-		BrandName:            v.BrandName,
-		AccountHolderName:    v.AccountHolderName,
-		AccountNumber:        v.AccountNumber,
-		Accumulated:          v.Accumulated,
-		AccountType:          v.AccountType,
-		BankAPIConnected:     wire.Bool(v.BankAPIConnected),
-		Active:               wire.Bool(v.Active),
-		LastTransaction:      v.LastTransaction,
-		IdentificationNumber: v.IdentificationNumber,
-		PhoneNumber:          v.PhoneNumber,
-		CreatedAt:            v.CreatedAt,
-		UpdatedAt:            v.UpdatedAt,
-		VAList:               v.VAList,
+		XID: v.XID, CompanyXID: v.CompanyXID, BrandName: v.BrandName, AccountHolderName: v.AccountHolderName,
+		AccountNumber: v.AccountNumber, Accumulated: v.Accumulated, AccountType: v.AccountType,
+		BankAPIConnected: wire.Bool(v.BankAPIConnected), Active: wire.Bool(v.Active),
+		LastTransaction: v.LastTransaction, IdentificationNumber: v.IdentificationNumber, PhoneNumber: v.PhoneNumber,
+		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, VAList: v.VAList,
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
@@ -166,7 +124,7 @@ func (v *BankAccount) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// virtualAccountWire is VirtualAccount as the API sends it.
+// virtualAccountWire is VirtualAccount as the API sends it; fill stores it into a VirtualAccount.
 type virtualAccountWire struct {
 	XID           string    `json:"xid"`
 	SubAccount    string    `json:"sub_account"`
@@ -176,29 +134,19 @@ type virtualAccountWire struct {
 	UpdatedAt     Time      `json:"updated_at"`
 }
 
-// fill stores w into v.
 func (w *virtualAccountWire) fill(v *VirtualAccount) {
 	*v = VirtualAccount{
-		XID:           w.XID,
-		SubAccount:    w.SubAccount,
-		SubHolderName: w.SubHolderName,
-		Active:        bool(w.Active),
-		CreatedAt:     w.CreatedAt,
-		UpdatedAt:     w.UpdatedAt,
+		XID: w.XID, SubAccount: w.SubAccount, SubHolderName: w.SubHolderName, Active: bool(w.Active),
+		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
 	}
 }
 
-// UnmarshalJSON reads a VirtualAccount as the API sends it, through its wire form:
-// flags, counts and the ids some answers send as numbers, in any of their
-// spellings. Fields the JSON lacks keep their values.
+// UnmarshalJSON reads a VirtualAccount through its wire form, whatever the spelling of a
+// flag, a count or an id; fields the JSON lacks keep their values.
 func (v *VirtualAccount) UnmarshalJSON(data []byte) error {
 	w := virtualAccountWire{
-		XID:           v.XID,
-		SubAccount:    v.SubAccount,
-		SubHolderName: v.SubHolderName,
-		Active:        wire.Bool(v.Active),
-		CreatedAt:     v.CreatedAt,
-		UpdatedAt:     v.UpdatedAt,
+		XID: v.XID, SubAccount: v.SubAccount, SubHolderName: v.SubHolderName, Active: wire.Bool(v.Active),
+		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
@@ -207,7 +155,7 @@ func (v *VirtualAccount) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// counterDayWire is CounterDay as the API sends it.
+// counterDayWire is CounterDay as the API sends it; fill stores it into a CounterDay.
 type counterDayWire struct {
 	CompanyID      wire.String `json:"company_id"`
 	Date           Date        `json:"date"`
@@ -216,27 +164,19 @@ type counterDayWire struct {
 	TransactionOut wire.Int    `json:"transaction_out"`
 }
 
-// fill stores w into v.
 func (w *counterDayWire) fill(v *CounterDay) {
 	*v = CounterDay{
-		CompanyID:      string(w.CompanyID),
-		Date:           w.Date,
-		Transaction:    int(w.Transaction),
-		TransactionIn:  int(w.TransactionIn),
-		TransactionOut: int(w.TransactionOut),
+		CompanyID: string(w.CompanyID), Date: w.Date, Transaction: int(w.Transaction),
+		TransactionIn: int(w.TransactionIn), TransactionOut: int(w.TransactionOut),
 	}
 }
 
-// UnmarshalJSON reads a CounterDay as the API sends it, through its wire form:
-// flags, counts and the ids some answers send as numbers, in any of their
-// spellings. Fields the JSON lacks keep their values.
+// UnmarshalJSON reads a CounterDay through its wire form, whatever the spelling of a
+// flag, a count or an id; fields the JSON lacks keep their values.
 func (v *CounterDay) UnmarshalJSON(data []byte) error {
 	w := counterDayWire{
-		CompanyID:      wire.String(v.CompanyID),
-		Date:           v.Date,
-		Transaction:    wire.Int(v.Transaction),
-		TransactionIn:  wire.Int(v.TransactionIn),
-		TransactionOut: wire.Int(v.TransactionOut),
+		CompanyID: wire.String(v.CompanyID), Date: v.Date, Transaction: wire.Int(v.Transaction),
+		TransactionIn: wire.Int(v.TransactionIn), TransactionOut: wire.Int(v.TransactionOut),
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
@@ -245,29 +185,24 @@ func (v *CounterDay) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// counterTotalsWire is CounterTotals as the API sends it.
+// counterTotalsWire is CounterTotals as the API sends it; fill stores it into a CounterTotals.
 type counterTotalsWire struct {
 	Transaction    wire.Int `json:"transaction"`
 	TransactionIn  wire.Int `json:"transaction_in"`
 	TransactionOut wire.Int `json:"transaction_out"`
 }
 
-// fill stores w into v.
 func (w *counterTotalsWire) fill(v *CounterTotals) {
 	*v = CounterTotals{
-		Transaction:    int(w.Transaction),
-		TransactionIn:  int(w.TransactionIn),
-		TransactionOut: int(w.TransactionOut),
+		Transaction: int(w.Transaction), TransactionIn: int(w.TransactionIn), TransactionOut: int(w.TransactionOut),
 	}
 }
 
-// UnmarshalJSON reads a CounterTotals as the API sends it, through its wire form:
-// flags, counts and the ids some answers send as numbers, in any of their
-// spellings. Fields the JSON lacks keep their values.
+// UnmarshalJSON reads a CounterTotals through its wire form, whatever the spelling of a
+// flag, a count or an id; fields the JSON lacks keep their values.
 func (v *CounterTotals) UnmarshalJSON(data []byte) error {
 	w := counterTotalsWire{
-		Transaction:    wire.Int(v.Transaction),
-		TransactionIn:  wire.Int(v.TransactionIn),
+		Transaction: wire.Int(v.Transaction), TransactionIn: wire.Int(v.TransactionIn),
 		TransactionOut: wire.Int(v.TransactionOut),
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
@@ -277,7 +212,7 @@ func (v *CounterTotals) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// linkTokenWire is LinkToken as the API sends it.
+// linkTokenWire is LinkToken as the API sends it; fill stores it into a LinkToken.
 type linkTokenWire struct {
 	XID                   string           `json:"xid"`
 	Purpose               LinkTokenPurpose `json:"purpose"`
@@ -294,43 +229,23 @@ type linkTokenWire struct {
 	Events                []LinkTokenEvent `json:"events"`
 }
 
-// fill stores w into v.
 func (w *linkTokenWire) fill(v *LinkToken) {
 	*v = LinkToken{
-		XID:                   w.XID,
-		Purpose:               w.Purpose,
-		Status:                w.Status,
-		CompletionRedirectURI: w.CompletionRedirectURI,
-		IsMobileApp:           bool(w.IsMobileApp),
-		Language:              w.Language,
-		SessionCount:          int(w.SessionCount),
-		CreatedAt:             w.CreatedAt,
-		UpdatedAt:             w.UpdatedAt,
-		ExpiresAt:             w.ExpiresAt,
-		Company:               w.Company,
-		Sessions:              w.Sessions,
-		Events:                w.Events,
+		XID: w.XID, Purpose: w.Purpose, Status: w.Status, CompletionRedirectURI: w.CompletionRedirectURI,
+		IsMobileApp: bool(w.IsMobileApp), Language: w.Language, SessionCount: int(w.SessionCount),
+		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, ExpiresAt: w.ExpiresAt, Company: w.Company,
+		Sessions: w.Sessions, Events: w.Events,
 	}
 }
 
-// UnmarshalJSON reads a LinkToken as the API sends it, through its wire form:
-// flags, counts and the ids some answers send as numbers, in any of their
-// spellings. Fields the JSON lacks keep their values.
+// UnmarshalJSON reads a LinkToken through its wire form, whatever the spelling of a
+// flag, a count or an id; fields the JSON lacks keep their values.
 func (v *LinkToken) UnmarshalJSON(data []byte) error {
 	w := linkTokenWire{
-		XID:                   v.XID,
-		Purpose:               v.Purpose,
-		Status:                v.Status,
-		CompletionRedirectURI: v.CompletionRedirectURI,
-		IsMobileApp:           wire.Bool(v.IsMobileApp),
-		Language:              v.Language,
-		SessionCount:          wire.Int(v.SessionCount),
-		CreatedAt:             v.CreatedAt,
-		UpdatedAt:             v.UpdatedAt,
-		ExpiresAt:             v.ExpiresAt,
-		Company:               v.Company,
-		Sessions:              v.Sessions,
-		Events:                v.Events,
+		XID: v.XID, Purpose: v.Purpose, Status: v.Status, CompletionRedirectURI: v.CompletionRedirectURI,
+		IsMobileApp: wire.Bool(v.IsMobileApp), Language: v.Language, SessionCount: wire.Int(v.SessionCount),
+		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, ExpiresAt: v.ExpiresAt, Company: v.Company,
+		Sessions: v.Sessions, Events: v.Events,
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
@@ -339,7 +254,7 @@ func (v *LinkToken) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// linkSessionWire is LinkSession as the API sends it.
+// linkSessionWire is LinkSession as the API sends it; fill stores it into a LinkSession.
 type linkSessionWire struct {
 	XID        string          `json:"xid"`
 	State      SessionState    `json:"state"`
@@ -352,35 +267,19 @@ type linkSessionWire struct {
 	UpdatedAt  Time            `json:"updated_at"`
 }
 
-// fill stores w into v.
 func (w *linkSessionWire) fill(v *LinkSession) {
 	*v = LinkSession{
-		XID:        w.XID,
-		State:      w.State,
-		Status:     string(w.Status),
-		Context:    w.Context,
-		Result:     w.Result,
-		FinishedAt: w.FinishedAt,
-		ExpiresAt:  w.ExpiresAt,
-		CreatedAt:  w.CreatedAt,
-		UpdatedAt:  w.UpdatedAt,
+		XID: w.XID, State: w.State, Status: string(w.Status), Context: w.Context, Result: w.Result,
+		FinishedAt: w.FinishedAt, ExpiresAt: w.ExpiresAt, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
 	}
 }
 
-// UnmarshalJSON reads a LinkSession as the API sends it, through its wire form:
-// flags, counts and the ids some answers send as numbers, in any of their
-// spellings. Fields the JSON lacks keep their values.
+// UnmarshalJSON reads a LinkSession through its wire form, whatever the spelling of a
+// flag, a count or an id; fields the JSON lacks keep their values.
 func (v *LinkSession) UnmarshalJSON(data []byte) error {
 	w := linkSessionWire{
-		XID:        v.XID,
-		State:      v.State,
-		Status:     wire.String(v.Status),
-		Context:    v.Context,
-		Result:     v.Result,
-		FinishedAt: v.FinishedAt,
-		ExpiresAt:  v.ExpiresAt,
-		CreatedAt:  v.CreatedAt,
-		UpdatedAt:  v.UpdatedAt,
+		XID: v.XID, State: v.State, Status: wire.String(v.Status), Context: v.Context, Result: v.Result,
+		FinishedAt: v.FinishedAt, ExpiresAt: v.ExpiresAt, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
@@ -389,7 +288,7 @@ func (v *LinkSession) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// linkSessionDataWire is LinkSessionData as the API sends it.
+// linkSessionDataWire is LinkSessionData as the API sends it; fill stores it into a LinkSessionData.
 type linkSessionDataWire struct {
 	LinkTokenXID      string       `json:"link_token_xid"`
 	LinkSessionXID    string       `json:"link_session_xid"`
@@ -402,35 +301,21 @@ type linkSessionDataWire struct {
 	Unlinked          wire.Bool    `json:"unlinked"`
 }
 
-// fill stores w into v.
 func (w *linkSessionDataWire) fill(v *LinkSessionData) {
 	*v = LinkSessionData{
-		LinkTokenXID:      w.LinkTokenXID,
-		LinkSessionXID:    w.LinkSessionXID,
-		State:             w.State,
-		BrandName:         w.BrandName,
-		AccountType:       w.AccountType,
-		AccountNumber:     w.AccountNumber,
-		AccountHolderName: w.AccountHolderName,
-		BankAccountXID:    w.BankAccountXID,
-		Unlinked:          bool(w.Unlinked),
+		LinkTokenXID: w.LinkTokenXID, LinkSessionXID: w.LinkSessionXID, State: w.State, BrandName: w.BrandName,
+		AccountType: w.AccountType, AccountNumber: w.AccountNumber, AccountHolderName: w.AccountHolderName,
+		BankAccountXID: w.BankAccountXID, Unlinked: bool(w.Unlinked),
 	}
 }
 
-// UnmarshalJSON reads a LinkSessionData as the API sends it, through its wire form:
-// flags, counts and the ids some answers send as numbers, in any of their
-// spellings. Fields the JSON lacks keep their values.
+// UnmarshalJSON reads a LinkSessionData through its wire form, whatever the spelling of a
+// flag, a count or an id; fields the JSON lacks keep their values.
 func (v *LinkSessionData) UnmarshalJSON(data []byte) error {
 	w := linkSessionDataWire{
-		LinkTokenXID:      v.LinkTokenXID,
-		LinkSessionXID:    v.LinkSessionXID,
-		State:             v.State,
-		BrandName:         v.BrandName,
-		AccountType:       v.AccountType,
-		AccountNumber:     v.AccountNumber,
-		AccountHolderName: v.AccountHolderName,
-		BankAccountXID:    v.BankAccountXID,
-		Unlinked:          wire.Bool(v.Unlinked),
+		LinkTokenXID: v.LinkTokenXID, LinkSessionXID: v.LinkSessionXID, State: v.State, BrandName: v.BrandName,
+		AccountType: v.AccountType, AccountNumber: v.AccountNumber, AccountHolderName: v.AccountHolderName,
+		BankAccountXID: v.BankAccountXID, Unlinked: wire.Bool(v.Unlinked),
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
@@ -439,7 +324,7 @@ func (v *LinkSessionData) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// webhookConfigWire is WebhookConfig as the API sends it.
+// webhookConfigWire is WebhookConfig as the API sends it; fill stores it into a WebhookConfig.
 type webhookConfigWire struct {
 	WebhookURL         string          `json:"webhook_url"`
 	AuthType           WebhookAuthType `json:"auth_type"`
@@ -449,29 +334,19 @@ type webhookConfigWire struct {
 	AllowEvents        []EventType     `json:"allow_events"`
 }
 
-// fill stores w into v.
 func (w *webhookConfigWire) fill(v *WebhookConfig) {
 	*v = WebhookConfig{
-		WebhookURL:         w.WebhookURL,
-		AuthType:           w.AuthType,
-		SecretKey:          w.SecretKey,
-		RequestContentType: w.RequestContentType,
-		Active:             bool(w.Active),
-		AllowEvents:        w.AllowEvents,
+		WebhookURL: w.WebhookURL, AuthType: w.AuthType, SecretKey: w.SecretKey,
+		RequestContentType: w.RequestContentType, Active: bool(w.Active), AllowEvents: w.AllowEvents,
 	}
 }
 
-// UnmarshalJSON reads a WebhookConfig as the API sends it, through its wire form:
-// flags, counts and the ids some answers send as numbers, in any of their
-// spellings. Fields the JSON lacks keep their values.
+// UnmarshalJSON reads a WebhookConfig through its wire form, whatever the spelling of a
+// flag, a count or an id; fields the JSON lacks keep their values.
 func (v *WebhookConfig) UnmarshalJSON(data []byte) error {
 	w := webhookConfigWire{
-		WebhookURL:         v.WebhookURL,
-		AuthType:           v.AuthType,
-		SecretKey:          v.SecretKey,
-		RequestContentType: v.RequestContentType,
-		Active:             wire.Bool(v.Active),
-		AllowEvents:        v.AllowEvents,
+		WebhookURL: v.WebhookURL, AuthType: v.AuthType, SecretKey: v.SecretKey,
+		RequestContentType: v.RequestContentType, Active: wire.Bool(v.Active), AllowEvents: v.AllowEvents,
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
@@ -480,7 +355,7 @@ func (v *WebhookConfig) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// transactionWire is Transaction as the API sends it.
+// transactionWire is Transaction as the API sends it; fill stores it into a Transaction.
 type transactionWire struct {
 	TransactionID      string       `json:"transaction_id"`
 	TransactionDate    Time         `json:"transaction_date"`
@@ -498,45 +373,24 @@ type transactionWire struct {
 	WebhookSuccess     wire.Bool    `json:"webhook_success"`
 }
 
-// fill stores w into v.
 func (w *transactionWire) fill(v *Transaction) {
 	*v = Transaction{
-		TransactionID:      w.TransactionID,
-		TransactionDate:    w.TransactionDate,
-		BankAccountXID:     w.BankAccountXID,
-		CompanyXID:         w.CompanyXID,
-		BrandName:          w.BrandName,
-		AccountNumber:      w.AccountNumber,
-		VA:                 w.VA,
-		VAXID:              w.VAXID,
-		ReferenceNumber:    w.ReferenceNumber,
-		TransferType:       w.TransferType,
-		Amount:             w.Amount,
-		TransactionContent: w.TransactionContent,
-		PaymentCode:        w.PaymentCode,
-		WebhookSuccess:     bool(w.WebhookSuccess),
+		TransactionID: w.TransactionID, TransactionDate: w.TransactionDate, BankAccountXID: w.BankAccountXID,
+		CompanyXID: w.CompanyXID, BrandName: w.BrandName, AccountNumber: w.AccountNumber, VA: w.VA, VAXID: w.VAXID,
+		ReferenceNumber: w.ReferenceNumber, TransferType: w.TransferType, Amount: w.Amount,
+		TransactionContent: w.TransactionContent, PaymentCode: w.PaymentCode, WebhookSuccess: bool(w.WebhookSuccess),
 	}
 }
 
-// UnmarshalJSON reads a Transaction as the API sends it, through its wire form:
-// flags, counts and the ids some answers send as numbers, in any of their
-// spellings. Fields the JSON lacks keep their values.
+// UnmarshalJSON reads a Transaction through its wire form, whatever the spelling of a
+// flag, a count or an id; fields the JSON lacks keep their values.
 func (v *Transaction) UnmarshalJSON(data []byte) error {
 	w := transactionWire{
-		TransactionID:      v.TransactionID,
-		TransactionDate:    v.TransactionDate,
-		BankAccountXID:     v.BankAccountXID,
-		CompanyXID:         v.CompanyXID,
-		BrandName:          v.BrandName,
-		AccountNumber:      v.AccountNumber,
-		VA:                 v.VA,
-		VAXID:              v.VAXID,
-		ReferenceNumber:    v.ReferenceNumber,
-		TransferType:       v.TransferType,
-		Amount:             v.Amount,
-		TransactionContent: v.TransactionContent,
-		PaymentCode:        v.PaymentCode,
-		WebhookSuccess:     wire.Bool(v.WebhookSuccess),
+		TransactionID: v.TransactionID, TransactionDate: v.TransactionDate, BankAccountXID: v.BankAccountXID,
+		CompanyXID: v.CompanyXID, BrandName: v.BrandName, AccountNumber: v.AccountNumber, VA: v.VA, VAXID: v.VAXID,
+		ReferenceNumber: v.ReferenceNumber, TransferType: v.TransferType, Amount: v.Amount,
+		TransactionContent: v.TransactionContent, PaymentCode: v.PaymentCode,
+		WebhookSuccess: wire.Bool(v.WebhookSuccess),
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
@@ -545,7 +399,7 @@ func (v *Transaction) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// ipnWire is IPN as the API sends it.
+// ipnWire is IPN as the API sends it; fill stores it into a IPN.
 type ipnWire struct {
 	Gateway         wire.String  `json:"gateway"`
 	TransactionDate Time         `json:"transaction_date"`
@@ -561,41 +415,24 @@ type ipnWire struct {
 	TransactionID   wire.String  `json:"transaction_id"`
 }
 
-// fill stores w into v.
 func (w *ipnWire) fill(v *IPN) {
 	*v = IPN{
-		Gateway:         string(w.Gateway),
-		TransactionDate: w.TransactionDate,
-		AccountNumber:   string(w.AccountNumber),
-		BankAccountXID:  string(w.BankAccountXID),
-		VA:              string(w.VA),
-		PaymentCode:     string(w.PaymentCode),
-		Content:         string(w.Content),
-		TransferType:    w.TransferType,
-		Amount:          w.Amount,
-		ReferenceCode:   string(w.ReferenceCode),
-		Accumulated:     w.Accumulated,
-		TransactionID:   string(w.TransactionID),
+		Gateway: string(w.Gateway), TransactionDate: w.TransactionDate, AccountNumber: string(w.AccountNumber),
+		BankAccountXID: string(w.BankAccountXID), VA: string(w.VA), PaymentCode: string(w.PaymentCode),
+		Content: string(w.Content), TransferType: w.TransferType, Amount: w.Amount,
+		ReferenceCode: string(w.ReferenceCode), Accumulated: w.Accumulated, TransactionID: string(w.TransactionID),
 	}
 }
 
-// UnmarshalJSON reads a IPN as the API sends it, through its wire form:
-// flags, counts and the ids some answers send as numbers, in any of their
-// spellings. Fields the JSON lacks keep their values.
+// UnmarshalJSON reads a IPN through its wire form, whatever the spelling of a
+// flag, a count or an id; fields the JSON lacks keep their values.
 func (v *IPN) UnmarshalJSON(data []byte) error {
 	w := ipnWire{
-		Gateway:         wire.String(v.Gateway),
-		TransactionDate: v.TransactionDate,
-		AccountNumber:   wire.String(v.AccountNumber),
-		BankAccountXID:  wire.String(v.BankAccountXID),
-		VA:              wire.String(v.VA),
-		PaymentCode:     wire.String(v.PaymentCode),
-		Content:         wire.String(v.Content),
-		TransferType:    v.TransferType,
-		Amount:          v.Amount,
-		ReferenceCode:   wire.String(v.ReferenceCode),
-		Accumulated:     v.Accumulated,
-		TransactionID:   wire.String(v.TransactionID),
+		Gateway: wire.String(v.Gateway), TransactionDate: v.TransactionDate,
+		AccountNumber: wire.String(v.AccountNumber), BankAccountXID: wire.String(v.BankAccountXID),
+		VA: wire.String(v.VA), PaymentCode: wire.String(v.PaymentCode), Content: wire.String(v.Content),
+		TransferType: v.TransferType, Amount: v.Amount, ReferenceCode: wire.String(v.ReferenceCode),
+		Accumulated: v.Accumulated, TransactionID: wire.String(v.TransactionID),
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err

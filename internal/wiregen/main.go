@@ -172,30 +172,46 @@ func writeType(b *bytes.Buffer, fset *token.FileSet, sp spec, st *ast.StructType
 		return fmt.Errorf("%s has no string field %s", sp.name, strings.Join(missing, ", "))
 	}
 	w := lowerFirst(sp.name) + "Wire"
-	fmt.Fprintf(b, "\n// %s is %s as the API sends it.\ntype %s struct {\n", w, sp.name, w)
+	fmt.Fprintf(b, "\n// %s is %s as the API sends it; fill stores it into a %s.\ntype %s struct {\n", w, sp.name, sp.name, w)
 	for _, f := range fields {
 		fmt.Fprintf(b, "\t%s %s%s\n", f.name, f.wireType, f.tag)
 	}
-	fmt.Fprintf(b, "}\n\n// fill stores w into v.\nfunc (w *%s) fill(v *%s) {\n\t*v = %s{\n", w, sp.name, sp.name)
-	for _, f := range fields {
-		if f.conv == "" {
-			fmt.Fprintf(b, "\t\t%s: w.%s,\n", f.name, f.name)
-		} else {
-			fmt.Fprintf(b, "\t\t%s: %s(w.%s),\n", f.name, strings.ToLower(f.conv), f.name)
+	fills := make([]string, len(fields))
+	seeds := make([]string, len(fields))
+	for i, f := range fields {
+		fills[i] = f.name + ": w." + f.name
+		seeds[i] = f.name + ": v." + f.name
+		if f.conv != "" {
+			fills[i] = f.name + ": " + strings.ToLower(f.conv) + "(w." + f.name + ")"
+			seeds[i] = f.name + ": wire." + f.conv + "(v." + f.name + ")"
 		}
 	}
-	fmt.Fprintf(b, "\t}\n}\n\n// UnmarshalJSON reads a %s as the API sends it, through its wire form:\n", sp.name)
-	fmt.Fprintf(b, "// flags, counts and the ids some answers send as numbers, in any of their\n// spellings. Fields the JSON lacks keep their values.\n")
-	fmt.Fprintf(b, "func (v *%s) UnmarshalJSON(data []byte) error {\n\tw := %s{\n", sp.name, w)
-	for _, f := range fields {
-		if f.conv == "" {
-			fmt.Fprintf(b, "\t\t%s: v.%s,\n", f.name, f.name)
-		} else {
-			fmt.Fprintf(b, "\t\t%s: wire.%s(v.%s),\n", f.name, f.conv, f.name)
-		}
-	}
-	fmt.Fprintf(b, "\t}\n\tif err := json.Unmarshal(data, &w); err != nil {\n\t\treturn err\n\t}\n\tw.fill(v)\n\treturn nil\n}\n")
+	fmt.Fprintf(b, "}\n\nfunc (w *%s) fill(v *%s) {\n\t*v = %s{\n%s}\n}\n\n", w, sp.name, sp.name, packed(fills, "\t\t"))
+	fmt.Fprintf(b, "// UnmarshalJSON reads a %s through its wire form, whatever the spelling of a\n", sp.name)
+	fmt.Fprintf(b, "// flag, a count or an id; fields the JSON lacks keep their values.\n")
+	fmt.Fprintf(b, "func (v *%s) UnmarshalJSON(data []byte) error {\n\tw := %s{\n%s}\n", sp.name, w, packed(seeds, "\t\t"))
+	fmt.Fprintf(b, "\tif err := json.Unmarshal(data, &w); err != nil {\n\t\treturn err\n\t}\n\tw.fill(v)\n\treturn nil\n}\n")
 	return nil
+}
+
+// packed writes the elements of a composite literal several to a line,
+// each line at most about 120 characters, each element followed by a comma.
+func packed(elems []string, indent string) string {
+	var b, line strings.Builder
+	for _, e := range elems {
+		if line.Len() > 0 && len(indent)*4+line.Len()+len(e)+2 > 120 {
+			b.WriteString(indent + line.String() + "\n")
+			line.Reset()
+		}
+		if line.Len() > 0 {
+			line.WriteString(" ")
+		}
+		line.WriteString(e + ",")
+	}
+	if line.Len() > 0 {
+		b.WriteString(indent + line.String() + "\n")
+	}
+	return b.String()
 }
 
 // lowerFirst lowers the leading capitals of an exported name, as Go names
