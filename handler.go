@@ -1,5 +1,15 @@
 package bankhub
 
+// A notification, top to bottom. NewWebhookHandler (webhook.go) and
+// NewIPNHandler (ipn.go) make a handler[T] with their verify, parse and key
+// functions; ServeHTTP below checks the method, verifies the sender, reads
+// the body (bounded), parses it and hands it to runDeduped (dedupe.go),
+// which claims its key (EventDedupeKey, IPNDedupeKey) in the DedupeStore,
+// runs the merchant's function and records the outcome; answers turns the
+// outcome into the status SePay sees. The Reconciler (reconcile.go) hands
+// the transactions whose IPN was missed to the same runDeduped, under the
+// same keys.
+
 import (
 	"bytes"
 	"context"
