@@ -244,7 +244,7 @@ func (c *Client) send(ctx context.Context, cl *call) error {
 			return fmt.Errorf("bankhub: %s %s: reading response: %w", ep.method, cl.path, err)
 		}
 	}
-	return decodeResponse(ep.method, cl.path, resp, cl.buf.Bytes(), cl.out, func() []string { return c.knownSecrets(cl.auth, cl.secrets) })
+	return c.decodeResponse(cl, resp)
 }
 
 // attempt sends the request through go-retryablehttp with the operation's
@@ -354,14 +354,15 @@ func (c *Client) invalidate(a *authHeader) {
 // utf8BOM is skipped before a JSON body: some servers put one there.
 var utf8BOM = []byte("\xef\xbb\xbf")
 
-// decodeResponse turns a read answer into the result or a typed error.
-// secrets lists the values to redact from any error; it is called only on
-// the error paths.
-func decodeResponse(method, path string, resp *http.Response, body []byte, out any, secrets func() []string) error {
+// decodeResponse turns the call's answer into its result or a typed error,
+// with every secret the call knows redacted from the error (worked out on
+// the error paths only).
+func (c *Client) decodeResponse(cl *call, resp *http.Response) error {
+	method, path, body := cl.ep.method, cl.path, cl.buf.Bytes()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return newResponseError(method, path, resp, body, secrets())
+		return newResponseError(method, path, resp, body, c.knownSecrets(cl.auth, cl.secrets))
 	}
-	if out == nil {
+	if cl.out == nil {
 		return nil
 	}
 	trimmed := bytes.TrimPrefix(bytes.TrimSpace(body), utf8BOM)
@@ -369,14 +370,15 @@ func decodeResponse(method, path string, resp *http.Response, body []byte, out a
 		return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Err: ErrEmptyBody}
 	}
 	if trimmed[0] != '{' && trimmed[0] != '[' {
-		return newNonJSONError(method, path, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Cf-Ray"), body, secrets())
+		return newNonJSONError(method, path, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Cf-Ray"), body,
+			c.knownSecrets(cl.auth, cl.secrets))
 	}
-	if err := json.Unmarshal(trimmed, out); err != nil {
-		return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Excerpt: excerpt(body, secrets()), Err: err}
+	if err := json.Unmarshal(trimmed, cl.out); err != nil {
+		return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Excerpt: excerpt(body, c.knownSecrets(cl.auth, cl.secrets)), Err: err}
 	}
-	if v, ok := out.(checker); ok {
+	if v, ok := cl.out.(checker); ok {
 		if err := v.check(); err != nil {
-			return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Excerpt: excerpt(body, secrets()), Err: err}
+			return &DecodeError{StatusCode: resp.StatusCode, Method: method, Path: path, Excerpt: excerpt(body, c.knownSecrets(cl.auth, cl.secrets)), Err: err}
 		}
 	}
 	return nil
