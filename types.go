@@ -378,6 +378,20 @@ func (a *TransactionAmount) UnmarshalJSON(b []byte) error {
 //
 //go:generate go run ./internal/wiregen -o wire_gen.go Company CompanyConfiguration:DataStorageTime BankAccount VirtualAccount CounterDay:CompanyID CounterTotals LinkToken LinkSession:Status LinkSessionData WebhookConfig Transaction IPN:Gateway,AccountNumber,BankAccountXID,VA,PaymentCode,Content,ReferenceCode,TransactionID
 
+// decodeWire decodes data into the wire form w (seeded with v's values, so
+// that fields the JSON lacks keep them) and fills v from it: the body of
+// every generated UnmarshalJSON.
+func decodeWire[T, W any, PW interface {
+	*W
+	fill(*T)
+}](data []byte, w PW, v *T) error {
+	if err := json.Unmarshal(data, w); err != nil {
+		return err
+	}
+	w.fill(v)
+	return nil
+}
+
 // convert fills a new T from the answer of a call decoded into its wire
 // form W.
 func convert[T, W any, PW interface {

@@ -12,34 +12,29 @@ import (
 
 // companyWire is Company as the API sends it; fill stores it into a Company.
 type companyWire struct {
-	XID           string                `json:"xid"`
-	FullName      string                `json:"full_name"`
-	Status        CompanyStatus         `json:"status"`
-	Active        wire.Bool             `json:"active"`
-	Configuration *CompanyConfiguration `json:"configuration"`
-	CreatedAt     Time                  `json:"created_at"`
-	UpdatedAt     Time                  `json:"updated_at"`
+	XID           string                    `json:"xid"`
+	FullName      string                    `json:"full_name"`
+	Status        CompanyStatus             `json:"status"`
+	Active        wire.Bool                 `json:"active"`
+	Configuration *companyConfigurationWire `json:"configuration"`
+	CreatedAt     Time                      `json:"created_at"`
+	UpdatedAt     Time                      `json:"updated_at"`
 }
 
 func (w *companyWire) fill(v *Company) {
 	*v = Company{
-		XID: w.XID, FullName: w.FullName, Status: w.Status, Active: bool(w.Active), Configuration: w.Configuration,
-		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
+		XID: w.XID, FullName: w.FullName, Status: w.Status, Active: bool(w.Active),
+		Configuration: w.Configuration.value(), CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
 	}
 }
 
 // UnmarshalJSON reads a Company through its wire form, whatever the spelling of a
 // flag, a count or an id; fields the JSON lacks keep their values.
 func (v *Company) UnmarshalJSON(data []byte) error {
-	w := companyWire{
-		XID: v.XID, FullName: v.FullName, Status: v.Status, Active: wire.Bool(v.Active), Configuration: v.Configuration,
-		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
-	}
-	w.fill(v)
-	return nil
+	return decodeWire(data, &companyWire{
+		XID: v.XID, FullName: v.FullName, Status: v.Status, Active: wire.Bool(v.Active),
+		Configuration: v.Configuration.wire(), CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
+	}, v)
 }
 
 // companyConfigurationWire is CompanyConfiguration as the API sends it; fill stores it into a CompanyConfiguration.
@@ -64,18 +59,28 @@ func (w *companyConfigurationWire) fill(v *CompanyConfiguration) {
 
 // UnmarshalJSON reads a CompanyConfiguration through its wire form, whatever the spelling of a
 // flag, a count or an id; fields the JSON lacks keep their values.
-func (v *CompanyConfiguration) UnmarshalJSON(data []byte) error {
-	w := companyConfigurationWire{
+func (v *CompanyConfiguration) UnmarshalJSON(data []byte) error { return decodeWire(data, v.wire(), v) }
+
+// wire and value turn a *CompanyConfiguration into its wire form and back, nil into nil.
+func (v *CompanyConfiguration) wire() *companyConfigurationWire {
+	if v == nil {
+		return nil
+	}
+	return &companyConfigurationWire{
 		PaymentCode: v.PaymentCode, PaymentCodePrefix: v.PaymentCodePrefix,
 		PaymentCodeSuffixFrom: wire.Int(v.PaymentCodeSuffixFrom), PaymentCodeSuffixTo: wire.Int(v.PaymentCodeSuffixTo),
 		PaymentCodeSuffixCharacterType: v.PaymentCodeSuffixCharacterType,
 		DataStorageTime:                wire.String(v.DataStorageTime), TransactionAmount: v.TransactionAmount,
 	}
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
+}
+
+func (w *companyConfigurationWire) value() *CompanyConfiguration {
+	if w == nil {
+		return nil
 	}
+	v := new(CompanyConfiguration)
 	w.fill(v)
-	return nil
+	return v
 }
 
 // bankAccountWire is BankAccount as the API sends it; fill stores it into a BankAccount.
@@ -110,18 +115,13 @@ func (w *bankAccountWire) fill(v *BankAccount) {
 // UnmarshalJSON reads a BankAccount through its wire form, whatever the spelling of a
 // flag, a count or an id; fields the JSON lacks keep their values.
 func (v *BankAccount) UnmarshalJSON(data []byte) error {
-	w := bankAccountWire{
+	return decodeWire(data, &bankAccountWire{
 		XID: v.XID, CompanyXID: v.CompanyXID, BrandName: v.BrandName, AccountHolderName: v.AccountHolderName,
 		AccountNumber: v.AccountNumber, Accumulated: v.Accumulated, AccountType: v.AccountType,
 		BankAPIConnected: wire.Bool(v.BankAPIConnected), Active: wire.Bool(v.Active),
 		LastTransaction: v.LastTransaction, IdentificationNumber: v.IdentificationNumber, PhoneNumber: v.PhoneNumber,
 		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, VAList: v.VAList,
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
-	}
-	w.fill(v)
-	return nil
+	}, v)
 }
 
 // virtualAccountWire is VirtualAccount as the API sends it; fill stores it into a VirtualAccount.
@@ -144,15 +144,10 @@ func (w *virtualAccountWire) fill(v *VirtualAccount) {
 // UnmarshalJSON reads a VirtualAccount through its wire form, whatever the spelling of a
 // flag, a count or an id; fields the JSON lacks keep their values.
 func (v *VirtualAccount) UnmarshalJSON(data []byte) error {
-	w := virtualAccountWire{
+	return decodeWire(data, &virtualAccountWire{
 		XID: v.XID, SubAccount: v.SubAccount, SubHolderName: v.SubHolderName, Active: wire.Bool(v.Active),
 		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
-	}
-	w.fill(v)
-	return nil
+	}, v)
 }
 
 // counterDayWire is CounterDay as the API sends it; fill stores it into a CounterDay.
@@ -174,15 +169,10 @@ func (w *counterDayWire) fill(v *CounterDay) {
 // UnmarshalJSON reads a CounterDay through its wire form, whatever the spelling of a
 // flag, a count or an id; fields the JSON lacks keep their values.
 func (v *CounterDay) UnmarshalJSON(data []byte) error {
-	w := counterDayWire{
+	return decodeWire(data, &counterDayWire{
 		CompanyID: wire.String(v.CompanyID), Date: v.Date, Transaction: wire.Int(v.Transaction),
 		TransactionIn: wire.Int(v.TransactionIn), TransactionOut: wire.Int(v.TransactionOut),
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
-	}
-	w.fill(v)
-	return nil
+	}, v)
 }
 
 // counterTotalsWire is CounterTotals as the API sends it; fill stores it into a CounterTotals.
@@ -201,15 +191,10 @@ func (w *counterTotalsWire) fill(v *CounterTotals) {
 // UnmarshalJSON reads a CounterTotals through its wire form, whatever the spelling of a
 // flag, a count or an id; fields the JSON lacks keep their values.
 func (v *CounterTotals) UnmarshalJSON(data []byte) error {
-	w := counterTotalsWire{
+	return decodeWire(data, &counterTotalsWire{
 		Transaction: wire.Int(v.Transaction), TransactionIn: wire.Int(v.TransactionIn),
 		TransactionOut: wire.Int(v.TransactionOut),
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
-	}
-	w.fill(v)
-	return nil
+	}, v)
 }
 
 // linkTokenWire is LinkToken as the API sends it; fill stores it into a LinkToken.
@@ -241,17 +226,12 @@ func (w *linkTokenWire) fill(v *LinkToken) {
 // UnmarshalJSON reads a LinkToken through its wire form, whatever the spelling of a
 // flag, a count or an id; fields the JSON lacks keep their values.
 func (v *LinkToken) UnmarshalJSON(data []byte) error {
-	w := linkTokenWire{
+	return decodeWire(data, &linkTokenWire{
 		XID: v.XID, Purpose: v.Purpose, Status: v.Status, CompletionRedirectURI: v.CompletionRedirectURI,
 		IsMobileApp: wire.Bool(v.IsMobileApp), Language: v.Language, SessionCount: wire.Int(v.SessionCount),
 		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, ExpiresAt: v.ExpiresAt, Company: v.Company,
 		Sessions: v.Sessions, Events: v.Events,
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
-	}
-	w.fill(v)
-	return nil
+	}, v)
 }
 
 // linkSessionWire is LinkSession as the API sends it; fill stores it into a LinkSession.
@@ -277,15 +257,10 @@ func (w *linkSessionWire) fill(v *LinkSession) {
 // UnmarshalJSON reads a LinkSession through its wire form, whatever the spelling of a
 // flag, a count or an id; fields the JSON lacks keep their values.
 func (v *LinkSession) UnmarshalJSON(data []byte) error {
-	w := linkSessionWire{
+	return decodeWire(data, &linkSessionWire{
 		XID: v.XID, State: v.State, Status: wire.String(v.Status), Context: v.Context, Result: v.Result,
 		FinishedAt: v.FinishedAt, ExpiresAt: v.ExpiresAt, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
-	}
-	w.fill(v)
-	return nil
+	}, v)
 }
 
 // linkSessionDataWire is LinkSessionData as the API sends it; fill stores it into a LinkSessionData.
@@ -312,16 +287,11 @@ func (w *linkSessionDataWire) fill(v *LinkSessionData) {
 // UnmarshalJSON reads a LinkSessionData through its wire form, whatever the spelling of a
 // flag, a count or an id; fields the JSON lacks keep their values.
 func (v *LinkSessionData) UnmarshalJSON(data []byte) error {
-	w := linkSessionDataWire{
+	return decodeWire(data, &linkSessionDataWire{
 		LinkTokenXID: v.LinkTokenXID, LinkSessionXID: v.LinkSessionXID, State: v.State, BrandName: v.BrandName,
 		AccountType: v.AccountType, AccountNumber: v.AccountNumber, AccountHolderName: v.AccountHolderName,
 		BankAccountXID: v.BankAccountXID, Unlinked: wire.Bool(v.Unlinked),
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
-	}
-	w.fill(v)
-	return nil
+	}, v)
 }
 
 // webhookConfigWire is WebhookConfig as the API sends it; fill stores it into a WebhookConfig.
@@ -344,15 +314,10 @@ func (w *webhookConfigWire) fill(v *WebhookConfig) {
 // UnmarshalJSON reads a WebhookConfig through its wire form, whatever the spelling of a
 // flag, a count or an id; fields the JSON lacks keep their values.
 func (v *WebhookConfig) UnmarshalJSON(data []byte) error {
-	w := webhookConfigWire{
+	return decodeWire(data, &webhookConfigWire{
 		WebhookURL: v.WebhookURL, AuthType: v.AuthType, SecretKey: v.SecretKey,
 		RequestContentType: v.RequestContentType, Active: wire.Bool(v.Active), AllowEvents: v.AllowEvents,
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
-	}
-	w.fill(v)
-	return nil
+	}, v)
 }
 
 // transactionWire is Transaction as the API sends it; fill stores it into a Transaction.
@@ -385,18 +350,13 @@ func (w *transactionWire) fill(v *Transaction) {
 // UnmarshalJSON reads a Transaction through its wire form, whatever the spelling of a
 // flag, a count or an id; fields the JSON lacks keep their values.
 func (v *Transaction) UnmarshalJSON(data []byte) error {
-	w := transactionWire{
+	return decodeWire(data, &transactionWire{
 		TransactionID: v.TransactionID, TransactionDate: v.TransactionDate, BankAccountXID: v.BankAccountXID,
 		CompanyXID: v.CompanyXID, BrandName: v.BrandName, AccountNumber: v.AccountNumber, VA: v.VA, VAXID: v.VAXID,
 		ReferenceNumber: v.ReferenceNumber, TransferType: v.TransferType, Amount: v.Amount,
 		TransactionContent: v.TransactionContent, PaymentCode: v.PaymentCode,
 		WebhookSuccess: wire.Bool(v.WebhookSuccess),
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
-	}
-	w.fill(v)
-	return nil
+	}, v)
 }
 
 // ipnWire is IPN as the API sends it; fill stores it into a IPN.
@@ -427,16 +387,11 @@ func (w *ipnWire) fill(v *IPN) {
 // UnmarshalJSON reads a IPN through its wire form, whatever the spelling of a
 // flag, a count or an id; fields the JSON lacks keep their values.
 func (v *IPN) UnmarshalJSON(data []byte) error {
-	w := ipnWire{
+	return decodeWire(data, &ipnWire{
 		Gateway: wire.String(v.Gateway), TransactionDate: v.TransactionDate,
 		AccountNumber: wire.String(v.AccountNumber), BankAccountXID: wire.String(v.BankAccountXID),
 		VA: wire.String(v.VA), PaymentCode: wire.String(v.PaymentCode), Content: wire.String(v.Content),
 		TransferType: v.TransferType, Amount: v.Amount, ReferenceCode: wire.String(v.ReferenceCode),
 		Accumulated: v.Accumulated, TransactionID: wire.String(v.TransactionID),
-	}
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
-	}
-	w.fill(v)
-	return nil
+	}, v)
 }

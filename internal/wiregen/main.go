@@ -100,32 +100,55 @@ func generate(dir string, args []string) ([]byte, error) {
 
 package %s
 
-import (
-	"encoding/json"
-
+import (IMPORTS
 	"github.com/bankhub-go/bankhub/internal/wire"
 )
 `, pkgName)
+	// A field of type *X, X one of the types generated, decodes into X's
+	// wire form too (one scan, not X's UnmarshalJSON); X gets value and
+	// wire for it.
+	generated, referenced := map[string]bool{}, map[string]bool{}
+	for _, arg := range args {
+		generated[parseSpec(arg).name] = true
+	}
+	for _, arg := range args {
+		if st, ok := structs[parseSpec(arg).name]; ok {
+			for _, f := range st.Fields.List {
+				if star, ok := f.Type.(*ast.StarExpr); ok {
+					if id, ok := star.X.(*ast.Ident); ok && generated[id.Name] {
+						referenced[id.Name] = true
+					}
+				}
+			}
+		}
+	}
 	for _, arg := range args {
 		sp := parseSpec(arg)
 		st, ok := structs[sp.name]
 		if !ok {
 			return nil, fmt.Errorf("no struct type %s", sp.name)
 		}
-		if err := writeType(&b, fset, sp, st); err != nil {
+		if err := writeType(&b, fset, sp, st, generated, referenced[sp.name]); err != nil {
 			return nil, err
 		}
 	}
-	return format.Source(b.Bytes())
+	// encoding/json is imported when a field's type needs it (json.RawMessage).
+	src := b.String()
+	jsonImport := ""
+	if strings.Contains(src[strings.Index(src, ")\n"):], "json.") {
+		jsonImport = "\n\t\"encoding/json\"\n"
+	}
+	return format.Source([]byte(strings.Replace(src, "IMPORTS", jsonImport, 1)))
 }
 
 // field is one field of a wire form.
 type field struct {
 	name, wireType, tag string
 	conv                string // the wire package's type, "" when the field is kept as it is
+	nested              bool   // a pointer to another generated type, decoded into its wire form
 }
 
-func writeType(b *bytes.Buffer, fset *token.FileSet, sp spec, st *ast.StructType) error {
+func writeType(b *bytes.Buffer, fset *token.FileSet, sp spec, st *ast.StructType, generated map[string]bool, referenced bool) error {
 	var fields []field
 	used := map[string]bool{}
 	for _, f := range st.Fields.List {
@@ -144,6 +167,8 @@ func writeType(b *bytes.Buffer, fset *token.FileSet, sp spec, st *ast.StructType
 			}
 			fd := field{name: n.Name, wireType: typ.String(), tag: tag}
 			switch {
+			case strings.HasPrefix(typ.String(), "*") && generated[typ.String()[1:]]:
+				fd.nested, fd.wireType = true, "*"+lowerFirst(typ.String()[1:])+"Wire"
 			case typ.String() == "bool":
 				fd.conv = "Bool"
 			case typ.String() == "int":
@@ -181,16 +206,26 @@ func writeType(b *bytes.Buffer, fset *token.FileSet, sp spec, st *ast.StructType
 	for i, f := range fields {
 		fills[i] = f.name + ": w." + f.name
 		seeds[i] = f.name + ": v." + f.name
-		if f.conv != "" {
+		switch {
+		case f.conv != "":
 			fills[i] = f.name + ": " + strings.ToLower(f.conv) + "(w." + f.name + ")"
 			seeds[i] = f.name + ": wire." + f.conv + "(v." + f.name + ")"
+		case f.nested:
+			fills[i] = f.name + ": w." + f.name + ".value()"
+			seeds[i] = f.name + ": v." + f.name + ".wire()"
 		}
 	}
 	fmt.Fprintf(b, "}\n\nfunc (w *%s) fill(v *%s) {\n\t*v = %s{\n%s}\n}\n\n", w, sp.name, sp.name, packed(fills, "\t\t"))
 	fmt.Fprintf(b, "// UnmarshalJSON reads a %s through its wire form, whatever the spelling of a\n", sp.name)
 	fmt.Fprintf(b, "// flag, a count or an id; fields the JSON lacks keep their values.\n")
-	fmt.Fprintf(b, "func (v *%s) UnmarshalJSON(data []byte) error {\n\tw := %s{\n%s}\n", sp.name, w, packed(seeds, "\t\t"))
-	fmt.Fprintf(b, "\tif err := json.Unmarshal(data, &w); err != nil {\n\t\treturn err\n\t}\n\tw.fill(v)\n\treturn nil\n}\n")
+	if !referenced {
+		fmt.Fprintf(b, "func (v *%s) UnmarshalJSON(data []byte) error {\n\treturn decodeWire(data, &%s{\n%s}, v)\n}\n", sp.name, w, packed(seeds, "\t\t"))
+		return nil
+	}
+	fmt.Fprintf(b, "func (v *%s) UnmarshalJSON(data []byte) error { return decodeWire(data, v.wire(), v) }\n\n", sp.name)
+	fmt.Fprintf(b, "// wire and value turn a *%s into its wire form and back, nil into nil.\n", sp.name)
+	fmt.Fprintf(b, "func (v *%s) wire() *%s {\n\tif v == nil {\n\t\treturn nil\n\t}\n\treturn &%s{\n%s}\n}\n\n", sp.name, w, w, packed(seeds, "\t\t"))
+	fmt.Fprintf(b, "func (w *%s) value() *%s {\n\tif w == nil {\n\t\treturn nil\n\t}\n\tv := new(%s)\n\tw.fill(v)\n\treturn v\n}\n", w, sp.name, sp.name)
 	return nil
 }
 

@@ -62,7 +62,12 @@ type Plain struct {
 		"On wire.Bool `json:\"on\"`",
 		"N wire.Int\n",
 		"M wire.Int\n",
-		"Sub *Plain `json:\"sub\"`",
+		"Sub *plainWire `json:\"sub\"`", // a pointer to a generated type decodes into its wire form
+		"Sub: w.Sub.value(),",
+		"Sub: v.Sub.wire(),",
+		"func (v *Plain) wire() *plainWire {",
+		"func (w *plainWire) value() *Plain {",
+		"return decodeWire(data, v.wire(), v)",
 		"On: bool(w.On),",
 		"ID: wire.String(v.ID),",
 		"func (v *Plain) UnmarshalJSON(data []byte) error {",
