@@ -18,6 +18,7 @@ import (
 	"github.com/bankhub-go/bankhub"
 	"github.com/bankhub-go/bankhub/bankhubtest"
 	"golang.org/x/oauth2"
+	"golang.org/x/term"
 )
 
 // FakeURL is where --env fake looks for a running fake (bankhub fake).
@@ -48,13 +49,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 // flags and client.
 func (a *app) factory() *factory {
 	return &factory{
-		IO:     a.io,
-		Flags:  &a.flags,
-		Client: a.Client,
-		FreshClient: func() (*bankhub.Client, error) {
-			a.flags.NoCache = true
-			return a.Client()
-		},
+		IO:               a.io,
+		Flags:            &a.flags,
+		Client:           a.Client,
+		FreshClient:      func() (*bankhub.Client, error) { return a.newClient(true) },
 		Confirm:          a.confirmWrite,
 		Control:          a.control,
 		ProfilePath:      profilePath,
@@ -92,28 +90,15 @@ func profilePath() string {
 	return filepath.Join(dir, "bankhub", "profiles.json")
 }
 
-// loadProfile reads one profile. The file holds client secrets, so one that
-// others may read is refused, as ssh refuses such a key.
+// loadProfile reads one profile from the profile file (readProfiles,
+// which refuses a file others can read).
 func loadProfile(name string) (profileEntry, error) {
 	path := profilePath()
-	st, err := os.Stat(path)
+	profiles, err := readProfiles(path)
 	if err != nil {
-		return profileEntry{}, usageErr("profile %q: %v", name, err)
+		return profileEntry{}, err
 	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return profileEntry{}, usageErr("profile file %s is readable by others (mode %04o): chmod 600 it", path, st.Mode().Perm())
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return profileEntry{}, usageErr("profile file: %v", err)
-	}
-	var f struct {
-		Profiles map[string]profileEntry `json:"profiles"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		return profileEntry{}, usageErr("profile file %s: %v", path, err)
-	}
-	p, ok := f.Profiles[name]
+	p, ok := profiles[name]
 	if !ok {
 		return profileEntry{}, usageErr("no profile %q in %s", name, path)
 	}
@@ -203,6 +188,15 @@ func (a *app) Client() (*bankhub.Client, error) {
 	if a.client != nil {
 		return a.client, nil
 	}
+	c, err := a.newClient(a.flags.NoCache)
+	if err == nil {
+		a.client = c
+	}
+	return c, err
+}
+
+// newClient makes the client, with the token cache unless noCache.
+func (a *app) newClient(noCache bool) (*bankhub.Client, error) {
 	baseURL, id, secret, err := a.resolve()
 	if err != nil {
 		return nil, err
@@ -218,7 +212,7 @@ func (a *app) Client() (*bankhub.Client, error) {
 			bankhub.WithHTTPClient(&http.Client{Transport: dryRun{w: a.io.Out}}),
 			bankhub.WithRetryPolicy(bankhub.NoRetry))
 	}
-	if !a.flags.DryRun && !a.flags.NoCache {
+	if !a.flags.DryRun && !noCache {
 		exchange, err := bankhub.NewClient(id, secret, opts...)
 		if err != nil {
 			return nil, usageErr("%v", err)
@@ -231,7 +225,6 @@ func (a *app) Client() (*bankhub.Client, error) {
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	a.client = c
 	return c, nil
 }
 
@@ -293,13 +286,11 @@ func (a *app) confirmWrite(what string) error {
 	return nil
 }
 
+// isTerminal reports whether v is a terminal (a prompt can be answered, a
+// progress line overwritten).
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // isProduction reports whether baseURL is the production API, whatever its

@@ -10,6 +10,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/bankhub-go/bankhub"
 	"github.com/bankhub-go/bankhub/bankhubtest"
+	"golang.org/x/oauth2"
 )
 
 // onFake is a client on a new fake, as a command's Client function.
@@ -237,5 +241,34 @@ func TestLoginRunSavesOnlyAcceptedCredentials(t *testing.T) {
 	}
 	if len(checked) != 2 || checked[0] != "sandbox id-1" {
 		t.Errorf("checked %q", checked)
+	}
+}
+
+// create reads the company back; when that fails, its note on stderr is
+// escaped for the terminal: the xid and the error come from the server.
+func TestCompaniesCreateRunEscapesTheReadBackNote(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			io.WriteString(w, `{"code":201,"message":"ok","data":{"xid":"c1\u001b]52;c;aGk=\u0007","full_name":"ABC"}}`)
+			return
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, `{"code":500,"message":"down\u001b[2J"}`)
+	}))
+	defer srv.Close()
+	c, err := bankhub.NewClient("", "", bankhub.WithBaseURL(srv.URL), bankhub.WithRetryPolicy(bankhub.NoRetry),
+		bankhub.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	o := &companiesCreateOptions{IO: &ioStreams{Out: &out, ErrOut: &errb}, Client: func() (*bankhub.Client, error) { return c, nil },
+		Confirm: func(string) error { return nil }, Params: bankhub.CompanyCreateParams{FullName: "ABC", Status: bankhub.CompanyActive}}
+	if err := companiesCreateRun(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(errb.String()+out.String(), "\x1b\x07") || !strings.Contains(errb.String(), "reading it back failed") {
+		t.Errorf("stderr %q, stdout %q", errb.String(), out.String())
 	}
 }

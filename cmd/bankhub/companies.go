@@ -123,7 +123,7 @@ func companiesCreateRun(ctx context.Context, o *companiesCreateOptions) error {
 	if full, err := c.Companies.Get(ctx, co.XID); err == nil {
 		co = full
 	} else {
-		fmt.Fprintf(o.IO.ErrOut, "created %s, but reading it back failed: %v\n", co.XID, err)
+		fmt.Fprintf(o.IO.ErrOut, "created %s, but reading it back failed: %s\n", terminalSafe(co.XID), terminalSafe(err.Error()))
 	}
 	t := &table{header: []string{"XID", "FULL NAME", "STATUS", "CREATED (UTC+7)"}, single: true}
 	t.add(co, co.XID, co.FullName, string(co.Status), showTime(co.CreatedAt))

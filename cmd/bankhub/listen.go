@@ -66,11 +66,9 @@ func listenHandler(o *listenOptions) http.Handler {
 	errOut := &syncWriter{w: o.IO.ErrOut}
 	forward := o.ForwardTo
 	// The forward carries the notification's own headers (the secret or the
-	// key included, for the local app to verify), so it goes to the target
-	// given and nowhere else: a redirect is not followed.
-	forwardClient := &http.Client{Timeout: forwardTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}
+	// key included, for the local app to verify): forwardClient sends it to
+	// the target given and nowhere else.
+	client := forwardClient()
 	relay := func(path string, header http.Header, body []byte) {
 		req, err := http.NewRequest(http.MethodPost, strings.TrimRight(forward, "/")+path, bytes.NewReader(body))
 		if err != nil {
@@ -78,7 +76,7 @@ func listenHandler(o *listenOptions) http.Handler {
 			return
 		}
 		req.Header = header
-		resp, err := forwardClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			errOut.line("forward %s: %v", path, err)
 			return
@@ -172,6 +170,15 @@ func (s *syncWriter) line(format string, args ...any) {
 // forwardTimeout bounds one forward of listen and one replay of reconcile
 // (a variable for the tests).
 var forwardTimeout = 10 * time.Second
+
+// forwardClient sends listen's forwards and reconcile's replays: to the URL
+// given and nowhere else (a redirect is not followed: a forward carries the
+// notification's secret or key), within forwardTimeout.
+func forwardClient() *http.Client {
+	return &http.Client{Timeout: forwardTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}
 
 // print writes one notification: a line for people, or a JSON line.
 func (s *syncWriter) print(io *ioStreams, t *table) error {

@@ -87,7 +87,8 @@ func loginRun(ctx context.Context, o *loginOptions) error {
 // askCredentials reads the id and the secret: prompts on a terminal (the
 // secret unechoed), two lines otherwise.
 func askCredentials(s *ioStreams) (id, secret string, err error) {
-	if f, ok := s.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if isTerminal(s.In) {
+		f := s.In.(*os.File)
 		fmt.Fprint(s.ErrOut, "Client ID: ")
 		id, err = bufio.NewReader(f).ReadString('\n')
 		if err != nil {
@@ -115,8 +116,9 @@ func askCredentials(s *ioStreams) (id, secret string, err error) {
 	return id, secret, nil
 }
 
-// readProfiles reads the profile file, if there is one. A file others can
-// read is refused, as loadProfile does.
+// readProfiles reads the profile file, if there is one. The file holds
+// client secrets, so one that others may read is refused, as ssh refuses
+// such a key.
 func readProfiles(path string) (map[string]profileEntry, error) {
 	st, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/bankhub-go/bankhub"
@@ -49,9 +48,7 @@ func reconcileRun(ctx context.Context, o *reconcileOptions) error {
 	t := &table{header: []string{"TRANSACTION ID", "DATE (UTC+7)", "TYPE", "AMOUNT", "PAYMENT CODE", "CONTENT", "FORWARDED"}, money: []int{3}}
 	// A replay goes to the URL given, within forwardTimeout, and counts as
 	// delivered on a 2xx only (a redirect is not followed).
-	replay := &http.Client{Timeout: forwardTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}
+	replay := forwardClient()
 	failed := 0
 	fn := func(ctx context.Context, n *bankhub.IPN) error {
 		status := ""
