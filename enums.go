@@ -1,6 +1,9 @@
 package bankhub
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Enums. Every enum is an open string type: constants name the documented
 // values, and a value the SDK does not know decodes without error.
@@ -90,8 +93,28 @@ const (
 	TransferDebit  TransferType = "debit"
 )
 
-// Incoming reports whether t is money in (in or credit).
-func (t TransferType) Incoming() bool { return t == TransferIn || t == TransferCredit }
+// Incoming reports whether t is money in: in or credit, in any case and
+// with any surrounding spaces ("CREDIT", " credit", "IN").
+func (t TransferType) Incoming() bool {
+	return t == TransferIn || t == TransferCredit || t.is(TransferIn) || t.is(TransferCredit)
+}
+
+// Outgoing reports whether t is money out: out or debit, in any case and
+// with any surrounding spaces.
+func (t TransferType) Outgoing() bool {
+	return t == TransferOut || t == TransferDebit || t.is(TransferOut) || t.is(TransferDebit)
+}
+
+// Known reports whether t is a direction at all (Incoming or Outgoing). An
+// unknown or empty direction is neither money in nor money out: code that
+// moves money refuses it rather than guess.
+func (t TransferType) Known() bool { return t.Incoming() || t.Outgoing() }
+
+// is compares t with a canonical value, ignoring case and surrounding
+// spaces.
+func (t TransferType) is(canonical TransferType) bool {
+	return strings.EqualFold(strings.TrimSpace(string(t)), string(canonical))
+}
 
 // EventType names a webhook event.
 type EventType string

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode"
 )
 
 // IPN is a balance-change notification: SePay POSTs one to the merchant's IPN
@@ -41,8 +42,16 @@ type IPN struct {
 
 // ParseIPN decodes and checks an IPN body. It does not verify the sender; use
 // VerifyIPN (or NewIPNHandler, which does both). Errors match
-// ErrInvalidPayload: a body that is not a JSON object, an amount that is not
-// a whole number of dong, or a missing transaction_id.
+// ErrInvalidPayload: a body that is not a JSON object, or one whose money
+// fields a merchant could not book safely (see checkIPN): a missing or
+// blank transaction_id, a missing, null, zero, negative or fractional
+// amount, a missing or unknown transfer_type. A field that carries money is
+// never defaulted: an IPN without its amount is refused (400, so the
+// handler never marks it done), not handled as 0.
+//
+// transfer_type is read whatever its case and surrounding spaces, and
+// written back as TransferCredit or TransferDebit (the IPN's own names;
+// "in" and "out" are taken as the same).
 func ParseIPN(body []byte) (*IPN, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] != '{' {
@@ -52,15 +61,45 @@ func ParseIPN(body []byte) (*IPN, error) {
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidPayload, err)
 	}
-	if w.TransactionID == "" {
-		return nil, fmt.Errorf("%w: IPN has no transaction_id", ErrInvalidPayload)
-	}
-	if w.Amount < 0 {
-		return nil, fmt.Errorf("%w: negative amount", ErrInvalidPayload)
-	}
 	n := new(IPN)
 	w.fill(n)
+	if err := checkIPN(n); err != nil {
+		return nil, err
+	}
 	return n, nil
+}
+
+// checkIPN refuses a notification whose money fields cannot be booked as
+// they are, and writes its direction in canonical form. The IPN handler
+// (through ParseIPN) and the Reconciler (before handing a listed
+// transaction over) both call it, so the function never sees what one of
+// them would refuse.
+//
+// An amount of 0 is refused with the missing ones: it is what an absent,
+// null or empty amount reads as, and no bank moves 0 dong (the sandbox's
+// simulator refuses it too).
+func checkIPN(n *IPN) error {
+	switch {
+	case strings.TrimSpace(n.TransactionID) == "":
+		return fmt.Errorf("%w: IPN has no transaction_id", ErrInvalidPayload)
+	case strings.IndexFunc(n.TransactionID, unicode.IsControl) >= 0:
+		return fmt.Errorf("%w: IPN's transaction_id %q has control characters", ErrInvalidPayload, truncate(n.TransactionID, 64))
+	case n.Amount < 0:
+		return fmt.Errorf("%w: negative amount %d", ErrInvalidPayload, int64(n.Amount))
+	case n.Amount == 0:
+		return fmt.Errorf("%w: IPN has no amount (absent, null, empty or 0)", ErrInvalidPayload)
+	}
+	switch {
+	case n.TransferType.Incoming():
+		n.TransferType = TransferCredit
+	case n.TransferType.Outgoing():
+		n.TransferType = TransferDebit
+	case strings.TrimSpace(string(n.TransferType)) == "":
+		return fmt.Errorf("%w: IPN has no transfer_type", ErrInvalidPayload)
+	default:
+		return fmt.Errorf("%w: unknown transfer_type %q (want credit or debit)", ErrInvalidPayload, truncate(string(n.TransferType), 32))
+	}
+	return nil
 }
 
 // VerifyIPN checks that an IPN request carries "Authorization: Apikey <key>"

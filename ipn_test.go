@@ -1,7 +1,9 @@
 package bankhub
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -67,17 +69,85 @@ func TestParseIPNDocsSchemas(t *testing.T) {
 
 func TestParseIPNRejects(t *testing.T) {
 	t.Parallel()
-	for name, body := range map[string]string{
-		"empty":           ``,
-		"array":           `[]`,
-		"no id":           `{"amount":1}`,
-		"fractional":      `{"transaction_id":"t","amount":10.5}`,
-		"negative amount": `{"transaction_id":"t","amount":-10}`,
-		"truncated":       `{"transaction_id":"t"`,
+	for name, tc := range map[string]struct{ body, says string }{
+		"empty":           {``, "JSON object"},
+		"array":           {`[]`, "JSON object"},
+		"no id":           {`{"amount":1,"transfer_type":"credit"}`, "no transaction_id"},
+		"blank id":        {`{"transaction_id":"  ","amount":1,"transfer_type":"credit"}`, "no transaction_id"},
+		"id with NUL":     {`{"transaction_id":"t\u0000","amount":1,"transfer_type":"credit"}`, "control characters"},
+		"fractional":      {`{"transaction_id":"t","amount":10.5,"transfer_type":"credit"}`, "invalid VND amount"},
+		"negative amount": {`{"transaction_id":"t","amount":-10,"transfer_type":"credit"}`, "negative amount"},
+		"truncated":       {`{"transaction_id":"t"`, "unexpected end"},
+		// An integrator's test body: the amount under another name.
+		"amount_in instead of amount": {`{"transaction_id":"t","amount_in":"500000","transfer_type":"credit"}`, "no amount"},
+		"null amount":                 {`{"transaction_id":"t","amount":null,"transfer_type":"credit"}`, "no amount"},
+		"empty amount":                {`{"transaction_id":"t","amount":"","transfer_type":"credit"}`, "no amount"},
+		"zero amount":                 {`{"transaction_id":"t","amount":0,"transfer_type":"credit"}`, "no amount"},
+		"no transfer_type":            {`{"transaction_id":"t","amount":1}`, "no transfer_type"},
+		"blank transfer_type":         {`{"transaction_id":"t","amount":1,"transfer_type":" "}`, "no transfer_type"},
+		"unknown transfer_type":       {`{"transaction_id":"t","amount":1,"transfer_type":"sideways"}`, `unknown transfer_type "sideways"`},
 	} {
-		_, err := ParseIPN([]byte(body))
+		n, err := ParseIPN([]byte(tc.body))
+		assert.Nil(t, n, name)
 		assert.ErrorIs(t, err, ErrInvalidPayload, name)
+		assert.ErrorContains(t, err, tc.says, name)
 	}
+}
+
+// A direction is read whatever its case and surrounding spaces, and written
+// as the IPN's own credit or debit.
+func TestParseIPNDirection(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]TransferType{
+		"credit": TransferCredit, "CREDIT": TransferCredit, "Credit": TransferCredit, " credit": TransferCredit,
+		"IN": TransferCredit, "in": TransferCredit, "debit": TransferDebit, "DEBIT ": TransferDebit, "Out": TransferDebit,
+	} {
+		n, err := ParseIPN([]byte(`{"transaction_id":"t","amount":1,"transfer_type":"` + raw + `"}`))
+		require.NoError(t, err, raw)
+		assert.Equal(t, want, n.TransferType, raw)
+	}
+}
+
+func TestTransferTypeDirection(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		t                         TransferType
+		incoming, outgoing, known bool
+	}{
+		{TransferIn, true, false, true}, {TransferCredit, true, false, true},
+		{"CREDIT", true, false, true}, {" In ", true, false, true},
+		{TransferOut, false, true, true}, {TransferDebit, false, true, true}, {"Debit", false, true, true},
+		{"", false, false, false}, {"sideways", false, false, false}, {"credits", false, false, false},
+	} {
+		assert.Equal(t, tc.incoming, tc.t.Incoming(), "%q", tc.t)
+		assert.Equal(t, tc.outgoing, tc.t.Outgoing(), "%q", tc.t)
+		assert.Equal(t, tc.known, tc.t.Known(), "%q", tc.t)
+	}
+}
+
+// The handler refuses an IPN without its money fields: 400, the function
+// not called, nothing marked done, so a complete delivery of the same
+// transaction is still handled.
+func TestIPNHandlerRefusesMissingMoneyFields(t *testing.T) {
+	t.Parallel()
+	store := NewMemoryDedupe(0, 0)
+	var calls []VND
+	h := NewIPNHandler("k", func(_ context.Context, n *IPN) error {
+		calls = append(calls, n.Amount)
+		return nil
+	}, WithDedupe(store))
+	serve := func(body string) int {
+		req, err := NewIPNTestRequest("/ipn", "k", []byte(body))
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	assert.Equal(t, http.StatusBadRequest, serve(`{"transaction_id":"sp-1","amount_in":"500000","transfer_type":"credit"}`))
+	assert.Equal(t, http.StatusBadRequest, serve(`{"transaction_id":"sp-1","amount":500000}`))
+	assert.Empty(t, calls, "the function was not called")
+	assert.Equal(t, http.StatusOK, serve(`{"transaction_id":"sp-1","amount":500000,"transfer_type":"credit"}`))
+	assert.Equal(t, []VND{500000}, calls, "the complete delivery is handled: the refused ones marked nothing done")
 }
 
 func TestVerifyIPN(t *testing.T) {
