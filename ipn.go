@@ -160,20 +160,31 @@ func NewIPNTestRequest(target, apiKey string, payload any) (*http.Request, error
 }
 
 // IncomingOnly returns a function that hands fn money in only: an IPN whose
-// TransferType is not incoming (a refund paid, a fee, any transfer out) is
+// TransferType is money out (a refund paid, a fee, any transfer out) is
 // acknowledged as handled without calling fn. Give the result to both
 // NewIPNHandler and NewReconciler.
 //
 // The handler and the Reconciler hand over every transfer by default, money
 // out included, because a merchant may book refunds and fees too; a function
 // that credits orders must never see them as payments, so it checks
-// TransferType.Incoming() itself or is wrapped in IncomingOnly. An unknown
-// direction is not incoming.
+// TransferType.Incoming() itself or is wrapped in IncomingOnly.
+//
+// The direction is read whatever its case and surrounding spaces
+// ("CREDIT", " credit", "IN" are money in). A direction that is neither
+// money in nor money out, or none, is refused with an error matching
+// ErrInvalidPayload: it is never acknowledged, since a payment spelled in a
+// way the SDK does not know would then be marked done without being
+// credited. (ParseIPN already refuses such an IPN; this guards a function
+// called with an IPN built some other way.)
 func IncomingOnly(fn func(context.Context, *IPN) error) func(context.Context, *IPN) error {
 	return func(ctx context.Context, n *IPN) error {
-		if !n.TransferType.Incoming() {
+		switch {
+		case n.TransferType.Incoming():
+			return fn(ctx, n)
+		case n.TransferType.Outgoing():
 			return nil
 		}
-		return fn(ctx, n)
+		return fmt.Errorf("%w: IncomingOnly: transfer_type %q is neither money in nor money out; not acknowledged",
+			ErrInvalidPayload, truncate(string(n.TransferType), 32))
 	}
 }

@@ -176,3 +176,27 @@ func TestVerifyIPN(t *testing.T) {
 		}
 	}
 }
+
+// IncomingOnly credits money in however it is spelled, acknowledges money
+// out, and refuses what is neither: an unknown or missing direction is
+// never answered as handled.
+func TestIncomingOnlyReadsEverySpellingAndRefusesTheUnknown(t *testing.T) {
+	t.Parallel()
+	var credited []TransferType
+	fn := IncomingOnly(func(_ context.Context, n *IPN) error {
+		credited = append(credited, n.TransferType)
+		return nil
+	})
+	for _, tt := range []TransferType{"credit", "CREDIT", "Credit", " credit", "IN", "in"} {
+		require.NoError(t, fn(context.Background(), &IPN{TransactionID: "t", Amount: 1, TransferType: tt}), tt)
+	}
+	assert.Equal(t, []TransferType{"credit", "CREDIT", "Credit", " credit", "IN", "in"}, credited)
+	for _, tt := range []TransferType{"debit", "OUT", " Debit "} {
+		assert.NoError(t, fn(context.Background(), &IPN{TransactionID: "t", Amount: 1, TransferType: tt}), tt)
+	}
+	for _, tt := range []TransferType{"", "sideways", "credits"} {
+		err := fn(context.Background(), &IPN{TransactionID: "t", Amount: 1, TransferType: tt})
+		assert.ErrorIs(t, err, ErrInvalidPayload, "%q", tt)
+	}
+	assert.Len(t, credited, 6, "money out and the unknown never reach the function")
+}

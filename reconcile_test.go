@@ -353,6 +353,8 @@ func TestTransactionIPN(t *testing.T) {
 	}, tx.IPN())
 	tx.TransferType = bankhub.TransferOut
 	assert.Equal(t, bankhub.TransferDebit, tx.IPN().TransferType)
+	tx.TransferType = " IN"
+	assert.Equal(t, bankhub.TransferCredit, tx.IPN().TransferType, "a direction in any case and spacing")
 	tx.TransferType = "sideways"
 	assert.Equal(t, bankhub.TransferType("sideways"), tx.IPN().TransferType, "an unknown direction is kept")
 }

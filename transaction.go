@@ -54,10 +54,10 @@ func (t Transaction) IPN() *IPN {
 		ReferenceCode:   t.ReferenceNumber,
 		TransactionID:   t.TransactionID,
 	}
-	switch t.TransferType {
-	case TransferIn:
+	switch {
+	case t.TransferType.Incoming():
 		n.TransferType = TransferCredit
-	case TransferOut:
+	case t.TransferType.Outgoing():
 		n.TransferType = TransferDebit
 	}
 	return n
