@@ -319,11 +319,22 @@ func (r *Reconciler) pass(ctx context.Context, res *ReconcileResult, lost *atomi
 			return errLockLost
 		}
 		res.Checked++
+		n := tx.IPN()
+		if err := checkIPN(n); err != nil {
+			// What ParseIPN refuses (a negative or missing amount, an
+			// unknown direction, no id) is never handed over as money: it
+			// fails, is logged, and keeps the pass from settling past it.
+			res.Failed++
+			settled = ""
+			progress.Add(1)
+			r.log(ctx, slog.LevelError, "transaction refused", err, tx.TransactionID)
+			continue
+		}
 		// Like the IPN handler's, the function's context keeps the pass's
 		// values but not its cancellation: a shutdown waits for the call in
 		// flight (bounded by WithReconcileTimeout) instead of cutting its
 		// write in half, then the pass stops.
-		out, err := runDeduped(context.WithoutCancel(ctx), &r.runner, IPNDedupeKey(tx.TransactionID), r.fn, tx.IPN())
+		out, err := runDeduped(context.WithoutCancel(ctx), &r.runner, IPNDedupeKey(tx.TransactionID), r.fn, n)
 		progress.Add(1)
 		switch out {
 		case outcomeHandled:

@@ -3,6 +3,9 @@ package bankhub
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -231,4 +234,48 @@ func TestFunctionDeadline(t *testing.T) {
 		close(release)
 		synctest.Wait()
 	})
+}
+
+// The Reconciler never hands the function what ParseIPN refuses: a listed
+// transfer in of -500,000 (the shop would run paid = paid + -500000), one
+// with no amount, one of an unknown direction, one with no id. Each counts
+// as failed and is logged; the valid one beside them is handled, and none
+// is marked done.
+func TestReconcilerRefusesWhatParseIPNRefuses(t *testing.T) {
+	t.Parallel()
+	api := setup(t)
+	now := time.Now().In(VietnamZone()).Format("2006-01-02 15:04:05")
+	item := func(id, transferType, amount string) string {
+		return `{"transaction_id":"` + id + `","transaction_date":"` + now + `","bank_account_xid":"b1","transfer_type":"` +
+			transferType + `","amount":` + amount + `,"transaction_content":"DH123456","payment_code":"DH123456"}`
+	}
+	list := `{"data":[` + strings.Join([]string{
+		item("negative", "in", "-500000"), item("no-amount", "in", "null"), item("sideways", "sideways", "1000"),
+		item("", "in", "1000"), item("good", "in", "1000"),
+	}, ",") + `],"meta":{"page":1,"per_page":100,"total":5,"total_pages":1}}`
+	api.handle("GET /v1/transaction", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, list) })
+	store := NewMemoryDedupe(0, 0)
+	var got []*IPN
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	rec := NewReconciler(api.client, func(_ context.Context, n *IPN) error {
+		got = append(got, n)
+		return nil
+	}, WithReconcileDedupe(store), WithReconcileLogger(logger))
+	res, err := rec.Once(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 5, res.Checked)
+	assert.Equal(t, 4, res.Failed)
+	assert.Equal(t, 1, res.Handled)
+	require.Len(t, got, 1)
+	assert.Equal(t, "good", got[0].TransactionID)
+	for _, id := range []string{"negative", "no-amount", "sideways"} {
+		st, err := store.Claim(context.Background(), IPNDedupeKey(id), "probe", time.Second)
+		require.NoError(t, err)
+		assert.Equal(t, DedupeAcquired, st, "%s is not marked done", id)
+	}
+	for _, says := range []string{"transaction_id=negative", "negative amount -500000", "transaction_id=no-amount", "no amount",
+		`unknown transfer_type \"sideways\"`, "no transaction_id"} {
+		assert.Contains(t, logs.String(), says)
+	}
 }
