@@ -113,13 +113,16 @@ func TestVND(t *testing.T) {
 	ok := map[string]VND{
 		`500000`: 500000, `"500000"`: 500000, `"500000.00"`: 500000, `0`: 0, `null`: 0, `""`: 0,
 		`1e6`: 1000000, `-20000`: -20000, `"9007199254740993"`: 9007199254740993,
+		`9.007199254740993e15`: 9007199254740993, `"1.5e6"`: 1500000,
 	}
 	for in, want := range ok {
 		var v VND
 		require.NoError(t, json.Unmarshal([]byte(in), &v), in)
 		assert.Equal(t, want, v, in)
 	}
-	for _, in := range []string{`"12.5"`, `12.5`, `"abc"`, `true`, `"1,000"`} {
+	// Exponent forms are exact or refused, never rounded through a float64.
+	for _, in := range []string{`"12.5"`, `12.5`, `"abc"`, `true`, `"1,000"`,
+		`1500000.0000000001e0`, `15000000000000000001e-13`, `4.5035996273704975e15`, `"1500000.0000000001"`} {
 		var v VND
 		assert.Error(t, json.Unmarshal([]byte(in), &v), in)
 	}

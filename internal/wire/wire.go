@@ -52,27 +52,96 @@ func Unquote(b []byte) (s string, quoted, ok bool) {
 var ErrNotWhole = errors.New("not a whole number")
 
 // ParseWhole parses a whole number written as digits ("12", "-3"), with a
-// zero fraction ("12.00") or in exponent form with an integral value
-// ("1e6", exact up to 2^53). The common forms are read without allocating.
+// fraction that is zero ("12.00") or in exponent form ("1e6", "1.5e6"),
+// exactly: a number is whole or it is refused, never rounded on the way
+// (1500000.0000000001e0 and 4.5035996273704975e15 are refused, where a
+// float64 would read 1500000 and 4503599627370498). The common forms are
+// read without allocating.
 func ParseWhole(v []byte) (int64, error) {
 	if n, ok := digits(v); ok {
 		return n, nil
 	}
-	s := string(v) // the rare forms
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n, nil
+	return exactWhole(string(v)) // the rare forms
+}
+
+// maxExponent bounds the exponents read: past it no whole int64 is
+// written with fewer digits than a JSON body holds.
+const maxExponent = 1 << 20
+
+// exactWhole reads [+-]digits[.digits][(e|E)[+-]digits] as a decimal: the
+// digits d and the power of ten p of the value d·10^p, without ever going
+// through a float.
+func exactWhole(s string) (int64, error) {
+	i, neg := 0, false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg, i = s[i] == '-', i+1
 	}
-	if i := strings.IndexByte(s, '.'); i > 0 && strings.Trim(s[i+1:], "0") == "" {
-		return strconv.ParseInt(s[:i], 10, 64)
+	start := i
+	for i < len(s) && isDigit(s[i]) {
+		i++
 	}
-	if strings.ContainsAny(s, "eE") {
-		f, err := strconv.ParseFloat(s, 64)
-		if err == nil && f == float64(int64(f)) && f < 1<<53 && f > -(1<<53) {
-			return int64(f), nil
+	whole := s[start:i]
+	frac := ""
+	if i < len(s) && s[i] == '.' {
+		i++
+		f := i
+		for i < len(s) && isDigit(s[i]) {
+			i++
 		}
+		frac = s[f:i]
+	}
+	if whole == "" && frac == "" {
+		return 0, ErrNotWhole
+	}
+	exp := 0
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		sign := 1
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			if s[i] == '-' {
+				sign = -1
+			}
+			i++
+		}
+		e := i
+		for ; i < len(s) && isDigit(s[i]); i++ {
+			if exp < maxExponent {
+				exp = exp*10 + int(s[i]-'0')
+			}
+		}
+		if i == e {
+			return 0, ErrNotWhole
+		}
+		exp *= sign
+	}
+	if i != len(s) {
+		return 0, ErrNotWhole
+	}
+	d := strings.TrimLeft(whole+frac, "0")
+	if d == "" {
+		return 0, nil // zero, whatever its exponent
+	}
+	// The value is d·10^p. Trailing zeros of d move into p.
+	p := exp - len(frac)
+	for len(d) > 1 && d[len(d)-1] == '0' {
+		d, p = d[:len(d)-1], p+1
+	}
+	if p < 0 || len(d)+p > 19 { // a fraction left over, or more digits than an int64 has
+		return 0, ErrNotWhole
+	}
+	u, err := strconv.ParseUint(d+strings.Repeat("0", p), 10, 64)
+	switch {
+	case err != nil:
+		return 0, ErrNotWhole
+	case neg && u <= 1<<63:
+		return int64(-u), nil
+	case !neg && u <= 1<<63-1:
+		return int64(u), nil
 	}
 	return 0, ErrNotWhole
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // digits reads [+-]digits with an optional zero fraction; ok is false for
 // any other form and on overflow.
