@@ -203,9 +203,16 @@ func runDeduped[T any](ctx context.Context, r *dedupeRunner, key string, fn func
 		lease = localLease
 	}
 	owner := newOwner()
-	var deadline time.Time
+	// The whole wait for another holder, its first claim included, ends
+	// r.wait after the delivery came (a claim that blocks on the holder's
+	// lock, as sqlinbox's does, counts): a duplicate is answered inside
+	// SePay's 8 seconds. A claim still gets the store timeout when the wait
+	// is shorter, so that a free key is acquired even with a tiny wait.
+	start := time.Now()
+	pollUntil := start.Add(r.wait)
+	claimUntil := start.Add(max(r.wait, r.timeout))
 	for poll := 25 * time.Millisecond; ; poll = min(2*poll, 250*time.Millisecond) {
-		state, err := r.claim(ctx, local, key, owner, lease)
+		state, err := r.claim(ctx, local, key, owner, lease, claimUntil)
 		if err != nil {
 			return outcomeStoreError, err
 		}
@@ -221,10 +228,7 @@ func runDeduped[T any](ctx context.Context, r *dedupeRunner, key string, fn func
 		default:
 			return outcomeStoreError, fmt.Errorf("bankhub: dedupe store answered %v", state)
 		}
-		if deadline.IsZero() {
-			deadline = time.Now().Add(r.wait)
-		}
-		left := time.Until(deadline)
+		left := time.Until(pollUntil)
 		if left <= 0 {
 			return outcomeInProgress, nil
 		}
@@ -250,14 +254,18 @@ func (r *dedupeRunner) bounded(ctx context.Context, local bool, call func(contex
 	return call(cctx)
 }
 
-// claim asks for key under the store timeout. Unlike bounded, it keeps the
-// request's cancellation: nothing is recorded yet, so a caller that went
-// away may simply stop.
-func (r *dedupeRunner) claim(ctx context.Context, local bool, key, owner string, lease time.Duration) (DedupeState, error) {
+// claim asks for key under the store timeout, and no later than until.
+// Unlike bounded, it keeps the request's cancellation: nothing is recorded
+// yet, so a caller that went away may simply stop.
+func (r *dedupeRunner) claim(ctx context.Context, local bool, key, owner string, lease time.Duration, until time.Time) (DedupeState, error) {
 	if local {
 		return r.store.Claim(ctx, key, owner, lease)
 	}
-	cctx, cancel := context.WithTimeout(ctx, r.timeout)
+	deadline := time.Now().Add(r.timeout)
+	if until.Before(deadline) {
+		deadline = until
+	}
+	cctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	return r.store.Claim(cctx, key, owner, lease)
 }

@@ -423,3 +423,44 @@ func TestMemoryDedupeStates(t *testing.T) {
 	assert.Equal(t, 2, m.Len(), "expired keys are dropped when room is needed")
 	assert.Equal(t, "in progress", DedupeInProgress.String())
 }
+
+// lockingStore plays a store whose claim of a key held elsewhere blocks on
+// the holder's lock, as sqlinbox's does on a row lock, until the claim's
+// context ends: then the key is in progress.
+type lockingStore struct{}
+
+func (*lockingStore) Claim(ctx context.Context, _, _ string, _ time.Duration) (DedupeState, error) {
+	<-ctx.Done()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return DedupeInProgress, nil
+	}
+	return 0, ctx.Err()
+}
+func (*lockingStore) Renew(context.Context, string, string, time.Duration) (bool, error) {
+	return false, nil
+}
+func (*lockingStore) Complete(context.Context, string, string) error { return nil }
+func (*lockingStore) Release(context.Context, string, string) error  { return nil }
+
+// A duplicate of a delivery whose function never finishes is answered
+// within DefaultDedupeWait of its arrival, blocking claims included: it was
+// answered after 8 s (a 2 s claim, then the 6 s wait), past SePay's wait.
+func TestDedupeWholeWaitEndsInsideSePaysEightSeconds(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		h := NewIPNHandler(ipnKey, func(context.Context, *IPN) error { t.Error("must not run"); return nil },
+			WithDedupe(&lockingStore{}))
+		start := time.Now()
+		rec := serve(h, ipnRequest(t, ipnKey, fixture(t, "ipn.en.json")))
+		assert.Equal(t, 409, rec.Code)
+		assert.Equal(t, DefaultDedupeWait, time.Since(start), "the whole wait, from the delivery's arrival")
+
+		// A wait shorter than the store timeout still lets one claim take
+		// the store timeout.
+		h = NewIPNHandler(ipnKey, func(context.Context, *IPN) error { return nil },
+			WithDedupe(&lockingStore{}), WithDedupeWait(time.Millisecond))
+		start = time.Now()
+		assert.Equal(t, 409, serve(h, ipnRequest(t, ipnKey, fixture(t, "ipn.en.json"))).Code)
+		assert.Equal(t, DefaultDedupeTimeout, time.Since(start))
+	})
+}

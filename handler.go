@@ -78,7 +78,9 @@ func WithDedupeLease(d time.Duration) HandlerOption {
 
 // WithDedupeWait sets how long a delivery of a notification that is being
 // handled elsewhere waits for the outcome (DefaultDedupeWait; keep it under
-// SePay's 8 seconds). Zero or less keeps the default, as in every option;
+// SePay's 8 seconds), counted from the delivery's arrival: a claim that
+// blocks on the holder's lock (sqlinbox) is part of the wait, not added
+// to it. Zero or less keeps the default, as in every option;
 // for an answer at once, give a wait as short as time.Millisecond.
 func WithDedupeWait(d time.Duration) HandlerOption {
 	return func(c *handlerConfig) {
