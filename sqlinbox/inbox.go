@@ -49,7 +49,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,9 +104,13 @@ var ErrNoClaim = errors.New("sqlinbox: the function runs without the inbox's tra
 type Option func(*Inbox)
 
 // WithTable sets the inbox's table (DefaultTable): a plain SQL identifier,
-// letters, digits and underscores. Its migrations are recorded in
-// <name>_migrations.
-func WithTable(name string) Option { return func(in *Inbox) { in.table = name } }
+// letters, digits and underscores, or schema.identifier to pin its schema.
+// Without a schema, New resolves it once, from the search_path on
+// PostgreSQL (the schema that already holds the table, or else the first
+// one tables are created in; a name found in two schemas is refused), and
+// the inbox uses the qualified name from then on. Its migrations are
+// recorded in <name>_migrations beside it.
+func WithTable(name string) Option { return func(in *Inbox) { in.tableOpt = name } }
 
 // WithMaxHold sets the longest a claim's transaction stays open
 // (DefaultMaxHold; d <= 0 keeps it): past it the transaction is rolled back
@@ -138,7 +141,8 @@ func WithRetention(d time.Duration) Option {
 type Inbox struct {
 	db        *sql.DB
 	dialect   Dialect
-	table     string
+	tableOpt  string    // as given to WithTable
+	table     tableName // resolved in New
 	maxHold   time.Duration
 	retention time.Duration
 	q         queries
@@ -159,13 +163,11 @@ type claim struct {
 	release sync.Once
 }
 
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,47}$`)
-
 // New returns an inbox on db, creating or migrating its table. It fails if
 // the database cannot be reached, or if the table exists with another shape
 // (or was migrated by a newer sqlinbox), and says which.
 func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Inbox, error) {
-	in := &Inbox{db: db, dialect: dialect, table: DefaultTable, maxHold: DefaultMaxHold, retention: DefaultRetention,
+	in := &Inbox{db: db, dialect: dialect, tableOpt: DefaultTable, maxHold: DefaultMaxHold, retention: DefaultRetention,
 		claims: map[string]*claim{}}
 	for _, opt := range opts {
 		if opt != nil {
@@ -177,23 +179,27 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Inb
 		return nil, errors.New("sqlinbox: New: nil *sql.DB")
 	case dialect != Postgres && dialect != SQLite:
 		return nil, fmt.Errorf("sqlinbox: New: unknown dialect %v (sqlinbox.Postgres or sqlinbox.SQLite)", dialect)
-	case !identifier.MatchString(in.table):
-		return nil, fmt.Errorf("sqlinbox: New: table name %q is not a plain identifier (letters, digits, underscores, at most 48)", in.table)
 	case in.retention < MinRetention:
 		return nil, fmt.Errorf("sqlinbox: New: retention %v is shorter than %v: done rows would be pruned inside the reconciler's window", in.retention, MinRetention)
 	}
 	if dialect == SQLite {
 		in.writer = make(chan struct{}, 1)
 	}
-	in.q = newQueries(dialect, in.table)
+	table, err := parseTableName(in.tableOpt)
+	if err != nil {
+		return nil, err
+	}
 	if err := db.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("sqlinbox: cannot reach the %v database: %w", dialect, err)
 	}
+	if in.table, err = table.resolve(ctx, db, dialect); err != nil {
+		return nil, err
+	}
+	in.q = newQueries(dialect, in.table)
 	if err := in.migrate(ctx); err != nil {
 		return nil, err
 	}
 	if dialect == SQLite {
-		var err error
 		if in.claimStmt, err = db.PrepareContext(ctx, in.q.claim); err != nil {
 			return nil, fmt.Errorf("sqlinbox: preparing the claim: %w", err)
 		}
@@ -436,7 +442,8 @@ type queries struct {
 	claim, fail, failed, lookup, prune string
 }
 
-func newQueries(d Dialect, table string) queries {
+func newQueries(d Dialect, t tableName) queries {
+	table := t.sql()
 	now := "now()"
 	if d == SQLite {
 		now = "CAST(unixepoch('subsec') * 1000 AS INTEGER)"

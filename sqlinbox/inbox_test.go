@@ -406,7 +406,7 @@ func TestNewChecksItsInputAndTheDatabase(t *testing.T) {
 		require.NoError(t, err)
 		_, err = sqlinbox.New(ctx, db, dc.dialect, sqlinbox.WithTable(other))
 		require.Error(t, err)
-		assert.Contains(t, err.Error(), "table "+other+" exists but does not have the inbox's columns")
+		assert.Contains(t, err.Error(), other+" exists but does not have the inbox's columns")
 
 		_, err = db.ExecContext(ctx, `INSERT INTO `+table+`_migrations (version) VALUES (99)`)
 		require.NoError(t, err)
@@ -415,9 +415,9 @@ func TestNewChecksItsInputAndTheDatabase(t *testing.T) {
 		assert.Contains(t, err.Error(), "schema version 99, newer than this sqlinbox knows (1)")
 
 		for name, opts := range map[string][]sqlinbox.Option{
-			"not a plain identifier":                  {sqlinbox.WithTable("orders; DROP TABLE orders")},
-			"shorter than 25h0m0s":                    {sqlinbox.WithRetention(time.Hour)},
-			"table name \"public.inbox\" is not a pl": {sqlinbox.WithTable("public.inbox")},
+			"not a plain identifier":   {sqlinbox.WithTable("orders; DROP TABLE orders")},
+			"shorter than 25h0m0s":     {sqlinbox.WithRetention(time.Hour)},
+			"\"a.b.c\" is not a plain": {sqlinbox.WithTable("a.b.c")},
 		} {
 			_, err := sqlinbox.New(ctx, db, dc.dialect, opts...)
 			require.Error(t, err, name)
@@ -480,4 +480,60 @@ func TestPrune(t *testing.T) {
 			assert.Equal(t, want, err == nil, key)
 		}
 	})
+}
+
+// A redeploy with another search_path keeps using the inbox it had: IPN
+// sp-1, handled with the default search_path (the table is in public), was
+// credited a second time after the service came back with
+// search_path=shop,public (CREATE TABLE IF NOT EXISTS made an empty
+// shop.bankhub_inbox and the claims went there).
+func TestSearchPathChangeKeepsTheSameInbox(t *testing.T) {
+	t.Parallel()
+	dc := dbCase{"postgres", sqlinbox.Postgres, openPostgres}
+	s := newShop(t, dc)
+	ctx := withTimeout(t)
+	table := uniqueName("inbox")
+	first, err := sqlinbox.New(ctx, s.db, sqlinbox.Postgres, sqlinbox.WithTable(table))
+	require.NoError(t, err)
+	n := payment("sp-1", "DH100001", 1_000)
+	assert.Equal(t, 200, deliver(t, bankhub.NewIPNHandler(ipnKey, first.Func(s.credit), bankhub.WithDedupe(first)), n))
+
+	schema := uniqueName("shop")
+	_, err = s.db.ExecContext(ctx, `CREATE SCHEMA `+schema)
+	require.NoError(t, err)
+	redeployed, err := sql.Open("pgx", postgresURL+"&search_path="+schema+",public")
+	require.NoError(t, err)
+	t.Cleanup(func() { redeployed.Close() })
+	second, err := sqlinbox.New(ctx, redeployed, sqlinbox.Postgres, sqlinbox.WithTable(table))
+	require.NoError(t, err)
+	assert.Equal(t, 200, deliver(t, bankhub.NewIPNHandler(ipnKey, second.Func(s.credit), bankhub.WithDedupe(second)), n))
+	assert.Equal(t, int64(1_000), s.paid("DH100001"), "one payment of 1,000 is credited once")
+	assert.Equal(t, int32(1), s.calls.Load())
+	var made sql.NullString
+	require.NoError(t, s.db.QueryRowContext(ctx, `SELECT to_regclass($1)::text`, schema+"."+table).Scan(&made))
+	assert.False(t, made.Valid, "no second, empty inbox in %s", schema)
+
+	// A table of that name in both schemas of the search path: New says
+	// which, and asks for one.
+	_, err = s.db.ExecContext(ctx, `CREATE TABLE `+schema+`.`+table+` (key TEXT)`)
+	require.NoError(t, err)
+	_, err = sqlinbox.New(ctx, redeployed, sqlinbox.Postgres, sqlinbox.WithTable(table))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "exists in each of the schemas "+schema+", public")
+	// Named with its schema, the inbox is the one in public whatever the
+	// search_path, and it knows sp-1 is done.
+	pinned, err := sqlinbox.New(ctx, redeployed, sqlinbox.Postgres, sqlinbox.WithTable("public."+table))
+	require.NoError(t, err)
+	assert.Equal(t, 200, deliver(t, bankhub.NewIPNHandler(ipnKey, pinned.Func(s.credit), bankhub.WithDedupe(pinned)), n))
+	assert.Equal(t, int64(1_000), s.paid("DH100001"))
+	rec, err := pinned.Lookup(ctx, bankhub.IPNDedupeKey("sp-1"))
+	require.NoError(t, err)
+	assert.Equal(t, sqlinbox.StateDone, rec.State)
+
+	// A schema given for a table that does not exist yet: created there.
+	elsewhere := uniqueName("inbox")
+	_, err = sqlinbox.New(ctx, s.db, sqlinbox.Postgres, sqlinbox.WithTable(schema+"."+elsewhere))
+	require.NoError(t, err)
+	require.NoError(t, s.db.QueryRowContext(ctx, `SELECT to_regclass($1)::text`, schema+"."+elsewhere).Scan(&made))
+	assert.True(t, made.Valid)
 }

@@ -10,13 +10,18 @@ import (
 
 // migrations are the inbox's schema, in order: each runs once per table,
 // recorded in <table>_migrations. Never edit one that has shipped; append.
-var migrations = []func(d Dialect, table string) []string{
+var migrations = []func(d Dialect, t tableName) []string{
 	// 1: the table, and an index of the failed rows behind Failed (a
 	// partial one: a payment's write pays for no second index). Prune's
 	// daily scan needs none.
-	func(d Dialect, table string) []string {
+	func(d Dialect, t tableName) []string {
+		table := t.sql()
 		ts, options := "TIMESTAMPTZ", ""
+		// PostgreSQL creates an index in its table's schema; SQLite names
+		// the schema on the index and not on its table.
+		index, on := t.index("failed"), table
 		if d == SQLite {
+			index, on = quoteIdent(t.schema)+"."+t.index("failed"), quoteIdent(t.name)
 			ts = "INTEGER"             // Unix milliseconds
 			options = " WITHOUT ROWID" // the key is the row's place: one b-tree, not two
 		}
@@ -29,7 +34,7 @@ var migrations = []func(d Dialect, table string) []string{
 	created_at ` + ts + ` NOT NULL,
 	updated_at ` + ts + ` NOT NULL
 )` + options,
-			`CREATE INDEX IF NOT EXISTS ` + table + `_failed ON ` + table + ` (updated_at) WHERE state = 'failed'`,
+			`CREATE INDEX IF NOT EXISTS ` + index + ` ON ` + on + ` (updated_at) WHERE state = 'failed'`,
 		}
 	},
 }
@@ -59,7 +64,7 @@ func (in *Inbox) migrate(ctx context.Context) error {
 				return fmt.Errorf("sqlinbox: migrating %s to version %d: %w", in.table, v, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, in.rebind(`INSERT INTO `+in.table+`_migrations (version) VALUES ($1)`), v); err != nil {
+		if _, err := tx.ExecContext(ctx, in.rebind(`INSERT INTO `+in.table.migrations()+` (version) VALUES ($1)`), v); err != nil {
 			return fmt.Errorf("sqlinbox: migrating %s to version %d: %w", in.table, v, err)
 		}
 	}
@@ -73,15 +78,15 @@ func (in *Inbox) migrate(ctx context.Context) error {
 // newest version applied.
 func (in *Inbox) schemaVersion(ctx context.Context, tx *sql.Tx) (int, error) {
 	if in.dialect == Postgres {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "sqlinbox:"+in.table); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "sqlinbox:"+in.table.sql()); err != nil {
 			return 0, err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+in.table+`_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+in.table.migrations()+` (version INTEGER PRIMARY KEY)`); err != nil {
 		return 0, err
 	}
 	var v sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM `+in.table+`_migrations`).Scan(&v); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM `+in.table.migrations()).Scan(&v); err != nil {
 		return 0, err
 	}
 	return int(v.Int64), nil
@@ -103,7 +108,7 @@ var columns = []string{"key", "state", "attempts", "last_error", "created_at", "
 // leave as it is): better said now than at the first payment. A table that
 // does not exist yet is fine.
 func (in *Inbox) checkShape(ctx context.Context) error {
-	rows, err := in.db.QueryContext(ctx, `SELECT * FROM `+in.table+` WHERE 1 = 0`)
+	rows, err := in.db.QueryContext(ctx, `SELECT * FROM `+in.table.sql()+` WHERE 1 = 0`)
 	if err != nil {
 		return nil // no such table: the migration creates it (and says so if it cannot)
 	}
