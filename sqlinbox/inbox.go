@@ -460,9 +460,12 @@ WHERE ` + table + `.state <> 'done'`,
 		failed: `SELECT key, state, attempts, last_error, created_at, updated_at FROM ` + table + `
 WHERE state = 'failed' ORDER BY updated_at DESC, key LIMIT $1`,
 		lookup: `SELECT key, state, attempts, last_error, created_at, updated_at FROM ` + table + ` WHERE key = $1`,
-		prune:  `DELETE FROM ` + table + ` WHERE state = 'done' AND updated_at < $1`,
+		// The cutoff is the database's clock minus the retention: the clock
+		// that wrote updated_at, not the replica's, which may run ahead.
+		prune: `DELETE FROM ` + table + ` WHERE state = 'done' AND updated_at < ` + now + ` - $1::bigint * interval '1 microsecond'`,
 	}
 	if d == SQLite {
+		q.prune = `DELETE FROM ` + table + ` WHERE state = 'done' AND updated_at < ` + now + ` - $1`
 		for _, s := range []*string{&q.claim, &q.fail, &q.failed, &q.lookup, &q.prune} {
 			*s = sqliteParams.Replace(*s)
 		}

@@ -537,3 +537,46 @@ func TestSearchPathChangeKeepsTheSameInbox(t *testing.T) {
 	require.NoError(t, s.db.QueryRowContext(ctx, `SELECT to_regclass($1)::text`, schema+"."+elsewhere).Scan(&made))
 	assert.True(t, made.Valid)
 }
+
+// Prune decides a row's age by the database's clock, the one that wrote
+// updated_at: a replica whose clock ran 2 h ahead of the database deleted,
+// at the shortest retention (25 h), the done row of a payment booked 23.5 h
+// ago, and the next reconcile pass credited it again. The database's clock
+// is set 2 h behind the test's here by a now() of a schema ahead of
+// pg_catalog in the search_path.
+func TestPruneGoesByTheDatabasesClock(t *testing.T) {
+	t.Parallel()
+	admin := openPostgres(t)
+	ctx := withTimeout(t)
+	skew := uniqueName("skew")
+	for _, q := range []string{`CREATE SCHEMA ` + skew,
+		`CREATE FUNCTION ` + skew + `.now() RETURNS timestamptz LANGUAGE sql STABLE AS $$ SELECT pg_catalog.now() - interval '2 hours' $$`} {
+		_, err := admin.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	db, err := sql.Open("pgx", postgresURL+"&search_path="+skew+",pg_catalog,public")
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	var behind time.Duration
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT EXTRACT(EPOCH FROM pg_catalog.now() - now())::bigint`).Scan(&behind))
+	require.Equal(t, time.Duration(7200), behind, "the database's clock, as the inbox sees it, is 2 h behind")
+
+	table := "public." + uniqueName("inbox")
+	inbox, err := sqlinbox.New(ctx, db, sqlinbox.Postgres, sqlinbox.WithTable(table), sqlinbox.WithRetention(sqlinbox.MinRetention))
+	require.NoError(t, err)
+	h := bankhub.NewIPNHandler(ipnKey, inbox.Func(func(context.Context, *sql.Tx, *bankhub.IPN) error { return nil }), bankhub.WithDedupe(inbox))
+	for _, id := range []string{"booked-23.5h-ago", "booked-26h-ago"} {
+		require.Equal(t, 200, deliver(t, h, payment(id, "DH100001", 1)))
+	}
+	for key, age := range map[string]string{"ipn:booked-23.5h-ago": "23.5 hours", "ipn:booked-26h-ago": "26 hours"} {
+		_, err := db.ExecContext(ctx, `UPDATE `+table+` SET updated_at = now() - interval '`+age+`' WHERE key = $1`, key)
+		require.NoError(t, err)
+	}
+	n, err := inbox.Prune(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), n)
+	_, err = inbox.Lookup(ctx, "ipn:booked-23.5h-ago")
+	require.NoError(t, err, "inside the retention by the database's clock: kept")
+	_, err = inbox.Lookup(ctx, "ipn:booked-26h-ago")
+	assert.ErrorIs(t, err, sqlinbox.ErrNotFound)
+}

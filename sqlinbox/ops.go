@@ -82,13 +82,14 @@ func (in *Inbox) Lookup(ctx context.Context, key string) (Record, error) {
 }
 
 // Prune deletes the done rows older than the retention (WithRetention) and
-// returns how many it deleted. Failed rows are kept for operators. Run it
+// returns how many it deleted. A row's age is the database's clock minus
+// its updated_at, both the database's: a replica whose clock runs ahead
+// cannot prune a row inside the reconciler's window. Failed rows are kept for operators. Run it
 // daily, from any one replica.
 func (in *Inbox) Prune(ctx context.Context) (int64, error) {
-	cutoff := time.Now().Add(-in.retention)
-	var arg any = cutoff
+	arg := in.retention.Microseconds()
 	if in.dialect == SQLite {
-		arg = cutoff.UnixMilli()
+		arg = in.retention.Milliseconds()
 	}
 	res, err := in.db.ExecContext(ctx, in.q.prune, arg)
 	if err != nil {
