@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/bankhub-go/bankhub v0.1.0
 	github.com/jackc/pgx/v5 v5.13.0
+	github.com/mattn/go-sqlite3 v1.14.16
 	github.com/stretchr/testify v1.11.1
 	modernc.org/sqlite v1.62.0
 )

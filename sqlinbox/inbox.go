@@ -192,6 +192,11 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Inb
 	if err := db.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("sqlinbox: cannot reach the %v database: %w", dialect, err)
 	}
+	if dialect == SQLite {
+		if err := checkSQLiteVersion(ctx, db); err != nil {
+			return nil, err
+		}
+	}
 	if in.table, err = table.resolve(ctx, db, dialect); err != nil {
 		return nil, err
 	}
@@ -446,7 +451,7 @@ func newQueries(d Dialect, t tableName) queries {
 	table := t.sql()
 	now := "now()"
 	if d == SQLite {
-		now = "CAST(unixepoch('subsec') * 1000 AS INTEGER)"
+		now = sqliteNowMillis
 	}
 	q := queries{
 		claim: `INSERT INTO ` + table + ` (key, state, attempts, last_error, created_at, updated_at)
@@ -471,6 +476,37 @@ WHERE state = 'failed' ORDER BY updated_at DESC, key LIMIT $1`,
 		}
 	}
 	return q
+}
+
+// sqliteNowMillis is the time in Unix milliseconds in SQLite's SQL, in a
+// form every SQLite since 3.0 knows (unixepoch('subsec') needs 3.42, newer
+// than what many drivers bundle: mattn/go-sqlite3 v1.14.16 has 3.39.4).
+const sqliteNowMillis = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"
+
+// minSQLite is the oldest SQLite the inbox runs on: the first with
+// INSERT … ON CONFLICT DO UPDATE (3.24.0, 2018).
+var minSQLite = [3]int{3, 24, 0}
+
+// checkSQLiteVersion refuses a SQLite older than minSQLite, in New rather
+// than at the first payment.
+func checkSQLiteVersion(ctx context.Context, db *sql.DB) error {
+	var v string
+	if err := db.QueryRowContext(ctx, `SELECT sqlite_version()`).Scan(&v); err != nil {
+		return fmt.Errorf("sqlinbox: reading the SQLite version: %w", err)
+	}
+	var have [3]int
+	for i, part := range strings.SplitN(v, ".", 3) {
+		have[i], _ = strconv.Atoi(part)
+	}
+	for i := range have {
+		if have[i] != minSQLite[i] {
+			if have[i] < minSQLite[i] {
+				return fmt.Errorf("sqlinbox: SQLite %s is older than %d.%d.%d, the first with INSERT … ON CONFLICT DO UPDATE: upgrade the driver", v, minSQLite[0], minSQLite[1], minSQLite[2])
+			}
+			break
+		}
+	}
+	return nil
 }
 
 // sqliteParams writes $N as ?N, SQLite's numbered parameter.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/bankhub-go/bankhub/sqlinbox"
 	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/mattn/go-sqlite3"
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite"
 )
@@ -138,7 +139,22 @@ type dbCase struct {
 
 var dialects = []dbCase{
 	{"sqlite", sqlinbox.SQLite, openSQLite},
+	{"sqlite-mattn", sqlinbox.SQLite, openMattn},
 	{"postgres", sqlinbox.Postgres, openPostgres},
+}
+
+// openMattn opens a database file through mattn/go-sqlite3 (cgo), at
+// v1.14.16 on purpose: it bundles SQLite 3.39.4, older than the 3.42 of
+// unixepoch('subsec'), as many merchants' builds still do.
+func openMattn(t testing.TB) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(t.TempDir(), "shop.db")+"?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=1")
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	if err := db.Ping(); err != nil {
+		t.Skipf("mattn/go-sqlite3 is not usable here (it needs cgo): %v", err)
+	}
+	return db
 }
 
 // openSQLite opens a new database file in the test's temporary folder, with
