@@ -155,9 +155,10 @@ type Inbox struct {
 	claims map[string]*claim // by owner
 }
 
-// claim is one open claim: its transaction, released once.
+// claim is one open claim: its connection and transaction, released once.
 type claim struct {
 	key     string
+	conn    *sql.Conn
 	tx      *sql.Tx
 	timer   *time.Timer // ends it past WithMaxHold
 	release sync.Once
@@ -270,10 +271,21 @@ func (in *Inbox) Claim(ctx context.Context, key, owner string, _ time.Duration) 
 		}
 	}
 	c := &claim{key: key}
+	// The wait for a pooled connection is the claim's, bounded by ctx: an
+	// exhausted pool answers within the store timeout, not never.
+	conn, err := in.db.Conn(ctx)
+	if err != nil {
+		in.free(c)
+		if ctx.Err() != nil {
+			return 0, fmt.Errorf("sqlinbox: claim: no database connection came free in time (%w): the pool is exhausted (SetMaxOpenConns?) or the database does not answer", ctx.Err())
+		}
+		return 0, fmt.Errorf("sqlinbox: claim: %w", err)
+	}
+	c.conn = conn
 	// The transaction lives until Complete or Abort, not the claim call:
 	// its context has no end of its own (no watcher goroutine per claim),
 	// and a timer ends it past the longest hold.
-	tx, err := in.db.BeginTx(context.WithoutCancel(ctx), nil)
+	tx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		in.free(c)
 		return 0, fmt.Errorf("sqlinbox: claim: %w", err)
@@ -395,11 +407,15 @@ func (in *Inbox) expire(owner string, c *claim) {
 	}
 }
 
-// free stops a claim's timer and lets the next SQLite claim in, once.
+// free stops a claim's timer, returns its connection to the pool (its
+// transaction is over by then) and lets the next SQLite claim in, once.
 func (in *Inbox) free(c *claim) {
 	c.release.Do(func() {
 		if c.timer != nil {
 			c.timer.Stop()
+		}
+		if c.conn != nil {
+			c.conn.Close()
 		}
 		if in.writer != nil {
 			<-in.writer

@@ -580,3 +580,39 @@ func TestPruneGoesByTheDatabasesClock(t *testing.T) {
 	_, err = inbox.Lookup(ctx, "ipn:booked-26h-ago")
 	assert.ErrorIs(t, err, sqlinbox.ErrNotFound)
 }
+
+// An exhausted connection pool is answered, not waited on for ever: with
+// one connection held elsewhere the delivery was unanswered after 8 s
+// (the claim's transaction began on a context without an end). The claim's
+// wait for a connection is bounded by the store timeout; the answer is a
+// non-2xx, the function is not called, nothing is marked done.
+func TestExhaustedPoolIsAnsweredInTime(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dc dbCase) {
+		s := newShop(t, dc)
+		s.db.SetMaxOpenConns(1)
+		held, err := s.db.Conn(withTimeout(t))
+		require.NoError(t, err)
+		h := s.handler()
+		done := make(chan int, 1)
+		go func() {
+			req, err := bankhub.NewIPNTestRequest("/ipn", ipnKey, payment("pool-1", "DH100001", 1_000))
+			if err != nil {
+				done <- 0
+				return
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			done <- rec.Code
+		}()
+		select {
+		case code := <-done:
+			assert.Equal(t, 500, code)
+		case <-time.After(8 * time.Second):
+			t.Fatal("unanswered after SePay's 8 s")
+		}
+		assert.Equal(t, int32(0), s.calls.Load())
+		require.NoError(t, held.Close())
+		assert.Equal(t, 200, deliver(t, h, payment("pool-1", "DH100001", 1_000)), "processed once a connection is free")
+		assert.Equal(t, int64(1_000), s.paid("DH100001"))
+	})
+}
