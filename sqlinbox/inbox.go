@@ -146,7 +146,9 @@ type Inbox struct {
 	maxHold   time.Duration
 	retention time.Duration
 	q         queries
-	writer    chan struct{} // SQLite: one claim at a time
+	// holdMillis is the hold as PostgreSQL's statement_timeout: "60000ms".
+	holdMillis string
+	writer     chan struct{} // SQLite: one claim at a time
 	// claimStmt is the claim prepared once (SQLite: its driver would parse
 	// it on every claim; pgx caches prepared statements by itself).
 	claimStmt *sql.Stmt
@@ -157,11 +159,13 @@ type Inbox struct {
 
 // claim is one open claim: its connection and transaction, released once.
 type claim struct {
-	key     string
-	conn    *sql.Conn
-	tx      *sql.Tx
-	timer   *time.Timer // ends it past WithMaxHold
-	release sync.Once
+	key      string
+	conn     *sql.Conn
+	tx       *sql.Tx
+	deadline time.Time          // the end of the hold: the function's deadline
+	cancel   context.CancelFunc // ends the transaction's context
+	timer    *time.Timer        // ends it past WithMaxHold
+	release  sync.Once
 }
 
 // New returns an inbox on db, creating or migrating its table. It fails if
@@ -202,6 +206,7 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Inb
 		return nil, err
 	}
 	in.q = newQueries(dialect, in.table)
+	in.holdMillis = strconv.FormatInt(in.maxHold.Milliseconds(), 10) + "ms"
 	if err := in.migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -220,28 +225,32 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Inb
 // commit on their own) and must not commit or roll tx back.
 func (in *Inbox) Func(fn func(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) error) func(context.Context, *bankhub.IPN) error {
 	return func(ctx context.Context, n *bankhub.IPN) error {
-		tx, err := in.txFor(ctx, bankhub.IPNDedupeKey(n.TransactionID))
+		c, err := in.claimFor(ctx, bankhub.IPNDedupeKey(n.TransactionID))
 		if err != nil {
 			return err
 		}
-		return fn(ctx, tx, n)
+		ctx, cancel := context.WithDeadline(ctx, c.deadline)
+		defer cancel()
+		return fn(ctx, c.tx, n)
 	}
 }
 
 // EventFunc is Func for webhook events (NewWebhookHandler with WithDedupe).
 func (in *Inbox) EventFunc(fn func(ctx context.Context, tx *sql.Tx, e *bankhub.Event) error) func(context.Context, *bankhub.Event) error {
 	return func(ctx context.Context, e *bankhub.Event) error {
-		tx, err := in.txFor(ctx, bankhub.EventDedupeKey(e.XID))
+		c, err := in.claimFor(ctx, bankhub.EventDedupeKey(e.XID))
 		if err != nil {
 			return err
 		}
-		return fn(ctx, tx, e)
+		ctx, cancel := context.WithDeadline(ctx, c.deadline)
+		defer cancel()
+		return fn(ctx, c.tx, e)
 	}
 }
 
-// txFor returns the transaction of the claim that ctx carries, if it is
-// this inbox's claim of key.
-func (in *Inbox) txFor(ctx context.Context, key string) (*sql.Tx, error) {
+// claimFor returns the claim that ctx carries, if it is this inbox's claim
+// of key.
+func (in *Inbox) claimFor(ctx context.Context, key string) (*claim, error) {
 	k, owner, ok := bankhub.ClaimFromContext(ctx)
 	if !ok || k != key {
 		return nil, ErrNoClaim
@@ -252,7 +261,7 @@ func (in *Inbox) txFor(ctx context.Context, key string) (*sql.Tx, error) {
 	if c == nil || c.key != key {
 		return nil, ErrNoClaim
 	}
-	return c.tx, nil
+	return c, nil
 }
 
 // Claim implements bankhub.DedupeStore. It opens the claim's transaction
@@ -282,10 +291,14 @@ func (in *Inbox) Claim(ctx context.Context, key, owner string, _ time.Duration) 
 		return 0, fmt.Errorf("sqlinbox: claim: %w", err)
 	}
 	c.conn = conn
-	// The transaction lives until Complete or Abort, not the claim call:
-	// its context has no end of its own (no watcher goroutine per claim),
-	// and a timer ends it past the longest hold.
-	tx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
+	// The transaction lives until Complete or Abort, not the claim call,
+	// and never past the claim's deadline (WithMaxHold): the function's
+	// context ends then, and a timer rolls the transaction back. Its own
+	// context is ended only to cut off a commit that overran (commit).
+	c.deadline = time.Now().Add(in.maxHold)
+	var life context.Context
+	life, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	tx, err := conn.BeginTx(life, nil)
 	if err != nil {
 		in.free(c)
 		return 0, fmt.Errorf("sqlinbox: claim: %w", err)
@@ -301,7 +314,7 @@ func (in *Inbox) Claim(ctx context.Context, key, owner string, _ time.Duration) 
 	if in.claimStmt != nil {
 		res, err = tx.StmtContext(execCtx, in.claimStmt).ExecContext(execCtx, key)
 	} else {
-		res, err = tx.ExecContext(execCtx, in.q.claim, key)
+		res, err = tx.ExecContext(execCtx, in.q.claim, key, in.holdMillis)
 	}
 	var n int64
 	if err == nil {
@@ -321,7 +334,7 @@ func (in *Inbox) Claim(ctx context.Context, key, owner string, _ time.Duration) 
 	in.mu.Lock()
 	in.claims[owner] = c
 	in.mu.Unlock()
-	c.timer = time.AfterFunc(in.maxHold, func() { in.expire(owner, c) })
+	c.timer = time.AfterFunc(time.Until(c.deadline), func() { in.expire(owner, c) })
 	return bankhub.DedupeAcquired, nil
 }
 
@@ -352,13 +365,40 @@ func (in *Inbox) Complete(ctx context.Context, key, owner string) error {
 		in.recordFailure(ctx, key, err)
 		return err
 	}
-	err := c.tx.Commit()
-	in.free(c)
-	if err != nil {
-		err = fmt.Errorf("sqlinbox: commit: %w", err)
-		in.recordFailure(ctx, key, err)
+	return in.commit(ctx, key, c)
+}
+
+// commit commits c's transaction, waiting for it no longer than ctx (the
+// store timeout): a commit still running then (a deferred trigger waiting
+// on a lock, a database that stopped answering) is cut off, its context
+// ended, which interrupts the drivers that honour it (pgx), and counts as
+// failed. If it committed after all, the notification is done and its next
+// delivery is acknowledged; if not, it is processed again. Either way
+// nothing is counted twice.
+func (in *Inbox) commit(ctx context.Context, key string, c *claim) error {
+	done := make(chan error, 1)
+	go func() { done <- c.tx.Commit() }()
+	select {
+	case err := <-done:
+		in.free(c)
+		if err != nil {
+			err = fmt.Errorf("sqlinbox: commit: %w", err)
+			in.recordFailure(ctx, key, err)
+		}
+		return err
+	case <-ctx.Done():
 	}
-	return err
+	c.cancel()
+	go func() { // the row is the commit's until it ends: record then
+		err := <-done
+		in.free(c)
+		if err != nil {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bankhub.DefaultDedupeTimeout)
+			in.recordFailure(rctx, key, fmt.Errorf("sqlinbox: commit cut off: %w", err))
+			cancel()
+		}
+	}()
+	return fmt.Errorf("sqlinbox: %s: the commit did not finish in time (%w): cut off, it counts as failed", quote(key), ctx.Err())
 }
 
 // Abort implements bankhub.TxDedupeStore: it rolls back the claim's
@@ -413,6 +453,9 @@ func (in *Inbox) free(c *claim) {
 	c.release.Do(func() {
 		if c.timer != nil {
 			c.timer.Stop()
+		}
+		if c.cancel != nil {
+			c.cancel()
 		}
 		if c.conn != nil {
 			c.conn.Close()
@@ -484,6 +527,22 @@ WHERE state = 'failed' ORDER BY updated_at DESC, key LIMIT $1`,
 		// The cutoff is the database's clock minus the retention: the clock
 		// that wrote updated_at, not the replica's, which may run ahead.
 		prune: `DELETE FROM ` + table + ` WHERE state = 'done' AND updated_at < ` + now + ` - $1::bigint * interval '1 microsecond'`,
+	}
+	if d == Postgres {
+		// The claim also bounds, on the server, every later statement of
+		// its transaction by the hold ($2): a statement of the function
+		// waiting on a lock is cancelled there, not only abandoned by the
+		// client (pgx closes its connection and the server's session goes
+		// on holding the inbox's row). A shorter statement_timeout of the
+		// merchant's is kept.
+		q.claim = `INSERT INTO ` + table + ` (key, state, attempts, last_error, created_at, updated_at)
+SELECT $1, 'done', 1, '', now(), now()
+FROM (SELECT set_config('statement_timeout', CASE
+	WHEN current_setting('statement_timeout')::interval = interval '0'
+		OR current_setting('statement_timeout')::interval > ($2::text)::interval THEN $2::text
+	ELSE current_setting('statement_timeout') END, true)) AS hold
+ON CONFLICT (key) DO UPDATE SET state = 'done', attempts = ` + table + `.attempts + 1, last_error = '', updated_at = now()
+WHERE ` + table + `.state <> 'done'`
 	}
 	if d == SQLite {
 		q.prune = `DELETE FROM ` + table + ` WHERE state = 'done' AND updated_at < ` + now + ` - $1`

@@ -616,3 +616,94 @@ func TestExhaustedPoolIsAnsweredInTime(t *testing.T) {
 		assert.Equal(t, int64(1_000), s.paid("DH100001"))
 	})
 }
+
+// WithMaxHold ends a statement of the function that waits on a lock
+// another session holds: the delivery is answered, and the claim's row is
+// free for the next one (on the server too). They were all still held after
+// 8 s: the handler gave the function no deadline and the expiry's rollback
+// waited for the statement in flight.
+func TestMaxHoldEndsAStatementWaitingOnALock(t *testing.T) {
+	t.Parallel()
+	s := newShop(t, dbCase{"postgres", sqlinbox.Postgres, openPostgres}, sqlinbox.WithMaxHold(time.Second))
+	ctx := withTimeout(t)
+	blocker, err := s.db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer blocker.Rollback()
+	_, err = blocker.ExecContext(ctx, `SELECT paid FROM `+s.orders+` WHERE code = 'DH100001' FOR UPDATE`)
+	require.NoError(t, err)
+	h := s.handler()
+	n := payment("locked-1", "DH100001", 1_000)
+	for attempt := range 2 { // the second claims the row the first held: it is free again
+		done := make(chan int, 1)
+		go func() {
+			req, err := bankhub.NewIPNTestRequest("/ipn", ipnKey, n)
+			if err != nil {
+				done <- 0
+				return
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			done <- rec.Code
+		}()
+		select {
+		case code := <-done:
+			assert.Equal(t, 500, code, "attempt %d: the function's statement ended at the hold", attempt)
+		case <-time.After(8 * time.Second):
+			t.Fatalf("attempt %d: still waiting on the lock after 8 s", attempt)
+		}
+	}
+	assert.Equal(t, int32(2), s.calls.Load(), "the second delivery was not kept out by the first's claim")
+	require.NoError(t, blocker.Rollback())
+	assert.Equal(t, 200, deliver(t, h, n))
+	assert.Equal(t, int64(1_000), s.paid("DH100001"))
+	assert.Equal(t, 1, s.ledgerRows("locked-1"))
+}
+
+// A commit that does not finish (a deferred trigger that takes 5 s) is cut
+// off at the store timeout and answered 500, where it held the delivery
+// with no bound. Cut off, it may still have committed on the server or
+// not; either way the payment is credited exactly once: done, and its
+// redelivery acknowledged, or failed, and its redelivery credits it.
+func TestSlowCommitIsCutOff(t *testing.T) {
+	t.Parallel()
+	s := newShop(t, dbCase{"postgres", sqlinbox.Postgres, openPostgres}, sqlinbox.WithMaxHold(20*time.Second))
+	ctx := withTimeout(t)
+	slow := uniqueName("slow")
+	for _, q := range []string{
+		`CREATE TABLE ` + slow + ` (id TEXT)`,
+		`CREATE FUNCTION ` + slow + `() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(5); RETURN NULL; END $$`,
+		`CREATE CONSTRAINT TRIGGER ` + slow + ` AFTER INSERT ON ` + slow + ` DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ` + slow + `()`,
+	} {
+		_, err := s.db.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	fn := s.inbox.Func(func(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) error {
+		if err := s.credit(ctx, tx, n); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO `+slow+` (id) VALUES ($1)`, n.TransactionID)
+		return err
+	})
+	h := bankhub.NewIPNHandler(ipnKey, fn, bankhub.WithDedupe(s.inbox))
+	n := payment("slow-1", "DH100002", 2_000)
+	start := time.Now()
+	assert.Equal(t, 500, deliver(t, h, n))
+	assert.Less(t, time.Since(start), 5*time.Second, "answered before the commit ended")
+	var settled sqlinbox.Record
+	require.Eventually(t, func() bool {
+		rec, err := s.inbox.Lookup(ctx, "ipn:slow-1")
+		settled = rec
+		return err == nil
+	}, 15*time.Second, 50*time.Millisecond, "the cut-off commit is settled: done, or recorded as failed")
+	_, err := s.db.ExecContext(ctx, `DROP TRIGGER `+slow+` ON `+slow)
+	require.NoError(t, err)
+	assert.Equal(t, 200, deliver(t, h, n))
+	if settled.State == sqlinbox.StateDone {
+		assert.Equal(t, int32(1), s.calls.Load(), "committed after all: the redelivery is acknowledged")
+	} else {
+		assert.Contains(t, settled.LastError, "commit cut off")
+		assert.Equal(t, int32(2), s.calls.Load(), "rolled back: the redelivery credits it")
+	}
+	assert.Equal(t, int64(2_000), s.paid("DH100002"), "credited exactly once")
+	assert.Equal(t, 1, s.ledgerRows("slow-1"))
+}
