@@ -49,6 +49,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -146,6 +147,9 @@ type Inbox struct {
 	maxHold   time.Duration
 	retention time.Duration
 	q         queries
+	// busyTimeout is the SQLite connections' busy timeout, set only for a
+	// driver that does not interrupt a statement at its context's end.
+	busyTimeout time.Duration
 	// holdMillis is the hold as PostgreSQL's statement_timeout: "60000ms".
 	holdMillis string
 	writer     chan struct{} // SQLite: one claim at a time
@@ -209,6 +213,13 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Inb
 	in.holdMillis = strconv.FormatInt(in.maxHold.Milliseconds(), 10) + "ms"
 	if err := in.migrate(ctx); err != nil {
 		return nil, err
+	}
+	if dialect == SQLite && !sqliteInterrupts(db) {
+		var ms int64
+		if err := db.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&ms); err != nil {
+			return nil, fmt.Errorf("sqlinbox: reading SQLite's busy timeout: %w", err)
+		}
+		in.busyTimeout = time.Duration(ms) * time.Millisecond
 	}
 	if dialect == SQLite {
 		if in.claimStmt, err = db.PrepareContext(ctx, in.q.claim); err != nil {
@@ -304,17 +315,24 @@ func (in *Inbox) Claim(ctx context.Context, key, owner string, _ time.Duration) 
 		return 0, fmt.Errorf("sqlinbox: claim: %w", err)
 	}
 	c.tx = tx
-	execCtx := ctx
-	if in.writer != nil {
-		// SQLite's wait for another process's write lock is its busy
-		// timeout; this process's claims already queue on in.writer.
-		execCtx = context.WithoutCancel(ctx)
-	}
+	// The claim's wait for another holder (a row lock, or another
+	// process's SQLite write lock) ends with ctx. A SQLite driver that does
+	// not interrupt a statement when its context ends (mattn/go-sqlite3)
+	// waits its busy timeout instead: that is cut to the claim's time for
+	// the claim's statement.
 	var res sql.Result
-	if in.claimStmt != nil {
-		res, err = tx.StmtContext(execCtx, in.claimStmt).ExecContext(execCtx, key)
-	} else {
-		res, err = tx.ExecContext(execCtx, in.q.claim, key, in.holdMillis)
+	if in.busyTimeout > 0 {
+		err = in.sqliteBusyTimeout(ctx, tx, time.Until(deadlineOf(ctx)))
+	}
+	if err == nil {
+		if in.claimStmt != nil {
+			res, err = tx.StmtContext(ctx, in.claimStmt).ExecContext(ctx, key)
+		} else {
+			res, err = tx.ExecContext(ctx, in.q.claim, key, in.holdMillis)
+		}
+	}
+	if in.busyTimeout > 0 && err == nil {
+		err = in.sqliteBusyTimeout(ctx, tx, in.busyTimeout)
 	}
 	var n int64
 	if err == nil {
@@ -328,6 +346,13 @@ func (in *Inbox) Claim(ctx context.Context, key, owner string, _ time.Duration) 
 			return bankhub.DedupeDone, nil
 		case ctx.Err() != nil:
 			return waited(ctx) // blocked on another holder's lock
+		case databaseEndedWait(err):
+			// The database ended the wait for the holder's lock itself
+			// (lock_timeout, statement_timeout, a deadlock, or a
+			// serialization failure once the holder committed under
+			// repeatable read): the key is in progress or done, never a
+			// failure. The runner asks again.
+			return bankhub.DedupeInProgress, nil
 		}
 		return 0, fmt.Errorf("sqlinbox: claim: %w", err)
 	}
@@ -336,6 +361,55 @@ func (in *Inbox) Claim(ctx context.Context, key, owner string, _ time.Duration) 
 	in.mu.Unlock()
 	c.timer = time.AfterFunc(time.Until(c.deadline), func() { in.expire(owner, c) })
 	return bankhub.DedupeAcquired, nil
+}
+
+// sqliteBusyTimeout sets the busy timeout of the claim's connection (a
+// setting of the connection, not of the transaction).
+func (in *Inbox) sqliteBusyTimeout(ctx context.Context, tx *sql.Tx, d time.Duration) error {
+	_, err := tx.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(max(d.Milliseconds(), 1), 10))
+	return err
+}
+
+// deadlineOf is ctx's deadline, or a store timeout from now.
+func deadlineOf(ctx context.Context) time.Time {
+	if d, ok := ctx.Deadline(); ok {
+		return d
+	}
+	return time.Now().Add(bankhub.DefaultDedupeTimeout)
+}
+
+// sqliteInterrupts reports whether db's driver ends a statement when its
+// context ends: modernc.org/sqlite does (sqlite3_interrupt, even in a busy
+// wait); mattn/go-sqlite3 waits out its busy timeout.
+func sqliteInterrupts(db *sql.DB) bool {
+	t := reflect.TypeOf(db.Driver())
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.PkgPath() == "modernc.org/sqlite"
+}
+
+// databaseEndedWait reports whether err is the database ending a wait for
+// another transaction's lock: PostgreSQL's serialization failure (40001),
+// deadlock (40P01), lock_timeout (55P03) or statement_timeout (57014);
+// SQLite's busy or locked. The drivers' errors are read through the
+// methods they share, so that no driver is imported.
+func databaseEndedWait(err error) bool {
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		switch pg.SQLState() {
+		case "40001", "40P01", "55P03", "57014":
+			return true
+		}
+		return false
+	}
+	var lite interface{ Code() int } // modernc.org/sqlite
+	if errors.As(err, &lite) {
+		code := lite.Code() & 0xff
+		return code == 5 || code == 6 // SQLITE_BUSY, SQLITE_LOCKED
+	}
+	msg := err.Error() // mattn/go-sqlite3's errors have no method for it
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "database table is locked")
 }
 
 // waited is the answer of a claim whose wait for the holder ended with ctx.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -706,4 +707,85 @@ func TestSlowCommitIsCutOff(t *testing.T) {
 	}
 	assert.Equal(t, int64(2_000), s.paid("DH100002"), "credited exactly once")
 	assert.Equal(t, 1, s.ledgerRows("slow-1"))
+}
+
+// A duplicate whose wait for the first delivery's row lock is ended by the
+// database (lock_timeout, statement_timeout, or a serialization failure
+// once the first commits under repeatable read or serializable) keeps
+// waiting and is answered 200 when the first commits 1.5 s later: it was
+// answered 500.
+func TestDuplicateWaitEndedByTheDatabaseIsInProgress(t *testing.T) {
+	t.Parallel()
+	for _, setting := range []string{"lock_timeout=300ms", "statement_timeout=300ms",
+		"default_transaction_isolation=repeatable%20read", "default_transaction_isolation=serializable"} {
+		t.Run(setting, func(t *testing.T) {
+			t.Parallel()
+			open := func(t testing.TB) *sql.DB {
+				openPostgres(t) // skips without PostgreSQL
+				db, err := sql.Open("pgx", postgresURL+"&"+setting)
+				require.NoError(t, err)
+				t.Cleanup(func() { db.Close() })
+				return db
+			}
+			s := newShop(t, dbCase{"postgres", sqlinbox.Postgres, open})
+			s.block = make(chan struct{})
+			h := s.handler()
+			n := payment("dup-1", "DH100001", 70_000)
+			codes := make(chan int, 2)
+			go func() { codes <- deliver(t, h, n) }()
+			require.Eventually(t, func() bool { return s.calls.Load() == 1 }, 10*time.Second, 5*time.Millisecond)
+			go func() { codes <- deliver(t, h, n) }()
+			time.Sleep(1500 * time.Millisecond) // the duplicate waits on the first's row lock meanwhile
+			close(s.block)
+			assert.Equal(t, 200, <-codes)
+			assert.Equal(t, 200, <-codes)
+			assert.Equal(t, int32(1), s.calls.Load())
+			assert.Equal(t, int64(70_000), s.paid("DH100001"))
+		})
+	}
+}
+
+// Another process holding SQLite's write lock (a long transaction of the
+// merchant's own) is waited for within the delivery's time, on every SQLite
+// driver: the claim's wait ends with its context, where it waited out the
+// busy timeout (10 s here) and then answered 500. The delivery is answered
+// 409 at the dedupe wait, and processed once the lock is free.
+func TestSQLiteWriteLockOfAnotherProcessIsWaitedInTime(t *testing.T) {
+	t.Parallel()
+	for name, dsn := range map[string]func(path string) (string, string){
+		"modernc": func(p string) (string, string) { return "sqlite", sqliteDSN(p) },
+		"mattn": func(p string) (string, string) {
+			return "sqlite3", "file:" + p + "?_busy_timeout=10000&_journal_mode=WAL"
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "shop.db")
+			driver, source := dsn(path)
+			open := func(t testing.TB) *sql.DB {
+				db, err := sql.Open(driver, source)
+				require.NoError(t, err)
+				t.Cleanup(func() { db.Close() })
+				if err := db.Ping(); err != nil {
+					t.Skipf("%s is not usable here: %v", driver, err)
+				}
+				return db
+			}
+			s := newShop(t, dbCase{name, sqlinbox.SQLite, open})
+			other := open(t)
+			ctx := withTimeout(t)
+			long, err := other.BeginTx(ctx, nil)
+			require.NoError(t, err)
+			_, err = long.ExecContext(ctx, `UPDATE `+s.orders+` SET paid = paid WHERE code = 'DH100002'`)
+			require.NoError(t, err) // holds the write lock from now on
+			h := s.handler()
+			start := time.Now()
+			assert.Equal(t, 409, deliver(t, h, payment("lite-1", "DH100001", 5_000)))
+			assert.Less(t, time.Since(start), 8*time.Second, "answered inside SePay's 8 s")
+			assert.Equal(t, int32(0), s.calls.Load())
+			require.NoError(t, long.Rollback())
+			assert.Equal(t, 200, deliver(t, h, payment("lite-1", "DH100001", 5_000)))
+			assert.Equal(t, int64(5_000), s.paid("DH100001"))
+		})
+	}
 }
