@@ -46,7 +46,15 @@ func (in *Inbox) migrate(ctx context.Context) error {
 	if err := in.checkShape(ctx); err != nil {
 		return err
 	}
-	tx, err := in.db.BeginTx(ctx, nil)
+	// Read committed whatever the database's default: each statement then
+	// sees what was committed before it, so a replica that got the lock
+	// after another migrated reads the new version instead of its old
+	// snapshot (repeatable read: a duplicate key; serializable: 40001).
+	var opts *sql.TxOptions
+	if in.dialect == Postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	tx, err := in.db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("sqlinbox: migrating %s: %w", in.table, err)
 	}
@@ -64,7 +72,7 @@ func (in *Inbox) migrate(ctx context.Context) error {
 				return fmt.Errorf("sqlinbox: migrating %s to version %d: %w", in.table, v, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, in.rebind(`INSERT INTO `+in.table.migrations()+` (version) VALUES ($1)`), v); err != nil {
+		if _, err := tx.ExecContext(ctx, in.rebind(`INSERT INTO `+in.table.migrations()+` (version) VALUES ($1) ON CONFLICT (version) DO NOTHING`), v); err != nil {
 			return fmt.Errorf("sqlinbox: migrating %s to version %d: %w", in.table, v, err)
 		}
 	}
