@@ -214,6 +214,9 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Inb
 	if err := in.migrate(ctx); err != nil {
 		return nil, err
 	}
+	if err := in.probeWrite(ctx); err != nil {
+		return nil, err
+	}
 	if dialect == SQLite && !sqliteInterrupts(db) {
 		var ms int64
 		if err := db.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&ms); err != nil {
@@ -354,7 +357,7 @@ func (in *Inbox) Claim(ctx context.Context, key, owner string, _ time.Duration) 
 			// failure. The runner asks again.
 			return bankhub.DedupeInProgress, nil
 		}
-		return 0, fmt.Errorf("sqlinbox: claim: %w", err)
+		return 0, fmt.Errorf("sqlinbox: claim: %w", readOnlyHint(err))
 	}
 	in.mu.Lock()
 	in.claims[owner] = c

@@ -840,3 +840,38 @@ func TestReplicasStartingTogetherMigrateAtAnyIsolation(t *testing.T) {
 		}
 	})
 }
+
+// A read-only database (a replica by mistake, default_transaction_read_only)
+// is refused by New with ErrReadOnly, whether the table exists or not; it
+// failed with PostgreSQL's text for a CREATE and no word of read-only.
+func TestReadOnlyDatabaseIsSaidToBe(t *testing.T) {
+	t.Parallel()
+	admin := openPostgres(t)
+	ctx := withTimeout(t)
+	existing := uniqueName("inbox")
+	writable, err := sqlinbox.New(ctx, admin, sqlinbox.Postgres, sqlinbox.WithTable(existing))
+	require.NoError(t, err)
+	replica, err := sql.Open("pgx", postgresURL+"&default_transaction_read_only=on")
+	require.NoError(t, err)
+	t.Cleanup(func() { replica.Close() })
+	for _, table := range []string{existing, uniqueName("inbox")} {
+		_, err := sqlinbox.New(ctx, replica, sqlinbox.Postgres, sqlinbox.WithTable(table))
+		require.ErrorIs(t, err, sqlinbox.ErrReadOnly, table)
+		assert.Contains(t, err.Error(), "read-only")
+	}
+	_, err = writable.Lookup(ctx, "ipn:none")
+	assert.ErrorIs(t, err, sqlinbox.ErrNotFound, "the writable one works beside it")
+
+	// SQLite opened read-only.
+	path := filepath.Join(t.TempDir(), "shop.db")
+	rw, err := sql.Open("sqlite", sqliteDSN(path))
+	require.NoError(t, err)
+	_, err = sqlinbox.New(ctx, rw, sqlinbox.SQLite)
+	require.NoError(t, err)
+	rw.Close()
+	ro, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	require.NoError(t, err)
+	t.Cleanup(func() { ro.Close() })
+	_, err = sqlinbox.New(ctx, ro, sqlinbox.SQLite)
+	assert.ErrorIs(t, err, sqlinbox.ErrReadOnly)
+}

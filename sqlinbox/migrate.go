@@ -2,7 +2,10 @@ package sqlinbox
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -46,6 +49,18 @@ func (in *Inbox) migrate(ctx context.Context) error {
 	if err := in.checkShape(ctx); err != nil {
 		return err
 	}
+	// A table already at the newest schema needs no write: a read-only
+	// database is then reported as such by New's write probe, not by a
+	// failed CREATE.
+	var current sql.NullInt64
+	if err := in.db.QueryRowContext(ctx, `SELECT MAX(version) FROM `+in.table.migrations()).Scan(&current); err == nil {
+		switch v := int(current.Int64); {
+		case v == len(migrations):
+			return nil
+		case v > len(migrations):
+			return fmt.Errorf("sqlinbox: table %s is at schema version %d, newer than this sqlinbox knows (%d): upgrade the module", in.table, v, len(migrations))
+		}
+	}
 	// Read committed whatever the database's default: each statement then
 	// sees what was committed before it, so a replica that got the lock
 	// after another migrated reads the new version instead of its old
@@ -61,7 +76,7 @@ func (in *Inbox) migrate(ctx context.Context) error {
 	defer tx.Rollback()
 	version, err := in.schemaVersion(ctx, tx)
 	if err != nil {
-		return fmt.Errorf("sqlinbox: migrating %s: %w", in.table, err)
+		return fmt.Errorf("sqlinbox: migrating %s: %w", in.table, readOnlyHint(err))
 	}
 	if version > len(migrations) {
 		return fmt.Errorf("sqlinbox: table %s is at schema version %d, newer than this sqlinbox knows (%d): upgrade the module", in.table, version, len(migrations))
@@ -69,7 +84,7 @@ func (in *Inbox) migrate(ctx context.Context) error {
 	for v := version + 1; v <= len(migrations); v++ {
 		for _, stmt := range migrations[v-1](in.dialect, in.table) {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("sqlinbox: migrating %s to version %d: %w", in.table, v, err)
+				return fmt.Errorf("sqlinbox: migrating %s to version %d: %w", in.table, v, readOnlyHint(err))
 			}
 		}
 		if _, err := tx.ExecContext(ctx, in.rebind(`INSERT INTO `+in.table.migrations()+` (version) VALUES ($1) ON CONFLICT (version) DO NOTHING`), v); err != nil {
@@ -136,4 +151,57 @@ func (in *Inbox) checkShape(ctx context.Context) error {
 			in.table, strings.Join(columns, ", "), strings.Join(missing, ", "))
 	}
 	return nil
+}
+
+// ErrReadOnly is matched by the errors of New and of a claim when the
+// database refuses writes: a read replica, default_transaction_read_only,
+// a SQLite file opened read-only. The inbox writes a row per notification,
+// so New refuses such a database rather than answer every payment 500.
+var ErrReadOnly = errors.New("sqlinbox: the database is read-only (a replica, or default_transaction_read_only = on?): the inbox must write to it")
+
+// readOnly reports whether err is the database refusing a write because it
+// is read-only: PostgreSQL's 25006, SQLite's SQLITE_READONLY.
+func readOnly(err error) bool {
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		return pg.SQLState() == "25006"
+	}
+	var lite interface{ Code() int }
+	if errors.As(err, &lite) {
+		return lite.Code()&0xff == 8
+	}
+	return strings.Contains(err.Error(), "readonly database")
+}
+
+// readOnlyHint wraps err with ErrReadOnly when it is one.
+func readOnlyHint(err error) error {
+	if readOnly(err) {
+		return fmt.Errorf("%w: %w", ErrReadOnly, err)
+	}
+	return err
+}
+
+// probeWrite runs the claim of a key no notification has in a transaction
+// it rolls back: New then knows that claims can write, and says why not
+// (ErrReadOnly) before the first payment does.
+func (in *Inbox) probeWrite(ctx context.Context) error {
+	tx, err := in.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlinbox: the inbox cannot write %s: %w", in.table, readOnlyHint(err))
+	}
+	defer tx.Rollback()
+	args := []any{"sqlinbox:probe:" + newProbeID()}
+	if in.dialect == Postgres {
+		args = append(args, in.holdMillis)
+	}
+	if _, err := tx.ExecContext(ctx, in.q.claim, args...); err != nil {
+		return fmt.Errorf("sqlinbox: the inbox cannot write %s: %w", in.table, readOnlyHint(err))
+	}
+	return nil
+}
+
+func newProbeID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
