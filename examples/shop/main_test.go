@@ -136,3 +136,38 @@ func TestHostilePaymentCodeIsNotTrusted(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, bankhub.VND(2_000), got.Paid, "the code in the content, whatever its case")
 }
+
+// A transfer whose content holds NUL is booked: on PostgreSQL every insert
+// of it failed (22021), so every delivery and every reconcile pass of it
+// failed for ever. The content is kept as sent, NUL written as U+FFFD.
+func TestContentWithNULIsBooked(t *testing.T) {
+	dbs := map[string]string{"sqlite": ""}
+	if url := os.Getenv("POSTGRES_URL"); url != "" {
+		dbs["postgres"] = freshDatabase(t, url)
+	}
+	for name, url := range dbs {
+		t.Run(name, func(t *testing.T) {
+			db, dialect, _, closeDB, err := openDB(url)
+			require.NoError(t, err)
+			defer closeDB()
+			shop, err := OpenShop(context.Background(), db, dialect)
+			require.NoError(t, err)
+			h := bankhub.NewIPNHandler("k", shop.inbox.Func(shop.Record), bankhub.WithDedupe(shop.inbox))
+			for _, n := range []*bankhub.IPN{
+				{TransactionID: "nul-in", TransferType: bankhub.TransferCredit, Amount: 1_000, Content: "ab\x00cd"},
+				{TransactionID: "nul-out", TransferType: bankhub.TransferDebit, Amount: 1_000, Content: "hoan\x00tien"},
+			} {
+				req, err := bankhub.NewIPNTestRequest("/ipn", "k", n)
+				require.NoError(t, err)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				assert.Equal(t, 200, rec.Code, n.TransactionID)
+			}
+			var unmatched, outgoing string
+			require.NoError(t, db.QueryRow(`SELECT content FROM unmatched WHERE transaction_id = 'nul-in'`).Scan(&unmatched))
+			require.NoError(t, db.QueryRow(`SELECT content FROM outgoing WHERE transaction_id = 'nul-out'`).Scan(&outgoing))
+			assert.Equal(t, "ab\uFFFDcd", unmatched)
+			assert.Equal(t, "hoan\uFFFDtien", outgoing)
+		})
+	}
+}

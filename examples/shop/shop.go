@@ -90,7 +90,7 @@ var (
 func (s *Shop) Record(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) error {
 	if !n.TransferType.Incoming() { // rule 1: money out is never a payment
 		_, err := tx.ExecContext(ctx, `INSERT INTO outgoing (transaction_id, amount, content) VALUES ($1, $2, $3)`,
-			n.TransactionID, int64(n.Amount), n.Content)
+			n.TransactionID, int64(n.Amount), storable(n.Content))
 		return err
 	}
 	code := strings.ToUpper(n.PaymentCode) // rule 2
@@ -113,9 +113,14 @@ func (s *Shop) Record(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) error {
 		reason = "no order " + code
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO unmatched (transaction_id, amount, content, reason) VALUES ($1, $2, $3, $4)`,
-		n.TransactionID, int64(n.Amount), n.Content, reason) // rule 4: kept for a person, never lost
+		n.TransactionID, int64(n.Amount), storable(n.Content), reason) // rule 4: kept for a person, never lost
 	return err
 }
+
+// storable is a transfer's content as the shop keeps it: as the bank sent
+// it, but for NUL, which PostgreSQL's text cannot hold (22021 on every
+// insert, so the transfer could never be booked), written as U+FFFD.
+func storable(content string) string { return strings.ReplaceAll(content, "\x00", "\uFFFD") }
 
 // CreateOrder adds an order with a fresh payment code.
 func (s *Shop) CreateOrder(ctx context.Context, amount bankhub.VND) (*Order, error) {
