@@ -60,7 +60,9 @@ func demo(ctx context.Context, out io.Writer, databaseURL string) (*summary, err
 	if shop.PayTo, err = client.BankAccounts.Get(ctx, accountXID); err != nil {
 		return nil, err
 	}
-	srv := httptest.NewServer(shop.Routes(ipn))
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config = newServer(shop.Routes(ipn))
+	srv.Start()
 	defer srv.Close()
 	fake.SetIPN(srv.URL+"/bankhub/ipn", demoIPNKey)
 	fmt.Fprintf(out, "The shop serves at %s (POST /orders, GET /orders/{code}); SePay's IPN goes to /bankhub/ipn\n\n", srv.URL)

@@ -146,7 +146,7 @@ func serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: shop.Routes(ipn), ReadHeaderTimeout: 5 * time.Second}
+	srv := newServer(shop.Routes(ipn))
 	go srv.Serve(l)
 	go rec.Run(ctx)
 	fmt.Printf("Serving on %s: POST /orders, GET /orders/{code}, POST /bankhub/ipn. Ctrl-C stops.\n", l.Addr())
@@ -154,4 +154,14 @@ func serve(ctx context.Context) error {
 	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shut)
+}
+
+// newServer is the shop's HTTP server, with a bound on every read: a client
+// that trickles its headers or its body a byte a second is cut off at
+// ReadTimeout instead of holding a connection for as long as it likes, and
+// an idle keep-alive connection is closed. (No WriteTimeout: an IPN's
+// answer may wait for the payment's write, bounded by the inbox's hold.)
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10}
 }

@@ -3,14 +3,17 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	neturl "net/url"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bankhub-go/bankhub"
 	"github.com/stretchr/testify/assert"
@@ -170,4 +173,33 @@ func TestContentWithNULIsBooked(t *testing.T) {
 			assert.Equal(t, "hoan\uFFFDtien", outgoing)
 		})
 	}
+}
+
+// A client that trickles its body a byte a second is cut off at the read
+// timeout: it held a connection for 30 s and more, on /orders and on
+// /bankhub/ipn alike.
+func TestTricklingClientIsCutOff(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config = newServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	srv.Start()
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /bankhub/ipn HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+	require.NoError(t, err)
+	start := time.Now()
+	for time.Since(start) < 30*time.Second {
+		if _, err := conn.Write([]byte("{")); err != nil {
+			break // the server closed it
+		}
+		conn.SetReadDeadline(time.Now().Add(time.Second))
+		if _, err := conn.Read(make([]byte, 1)); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			break
+		}
+	}
+	elapsed := time.Since(start)
+	assert.Less(t, elapsed, 30*time.Second, "the connection was still open after 30 s")
+	assert.GreaterOrEqual(t, elapsed, srv.Config.ReadTimeout-time.Second, "cut off by the read timeout, not earlier")
 }
