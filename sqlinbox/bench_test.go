@@ -8,107 +8,147 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/bankhub-go/bankhub"
 	"github.com/bankhub-go/bankhub/sqlinbox"
+	"github.com/bankhub-go/bankhub/sqlinbox/internal/inboxtest"
 	"github.com/stretchr/testify/require"
 )
 
-// The cost of the inbox: the IPN handler with sqlinbox against a handler
-// written by hand that makes the same writes and its own
-// INSERT … ON CONFLICT DO NOTHING in one transaction. Each iteration is a
-// new payment. Run both in one command and compare:
+// The cost of the inbox, per database: the IPN handler with sqlinbox
+// against a handler written by hand that makes the same writes and its own
+// INSERT … ON CONFLICT DO NOTHING (ON DUPLICATE KEY on MySQL) in one
+// transaction. Each iteration is a new payment. BenchmarkIPN delivers one
+// at a time; BenchmarkIPNParallel 64 at once (distinct IPNs). Run both
+// handlers in one command and compare:
 //
-//	cd sqlinbox && go test -run '^$' -bench IPN -count 6 .
+//	cd sqlinbox && go test -run '^$' -bench 'IPN' -count 6 .
+
+// benchStacks are the stacks measured. SQLite without an fsync per commit
+// (synchronous=NORMAL, the usual setting with WAL): the disk's fsync time,
+// the same for both handlers and the noisiest part of a commit, would
+// otherwise hide their own cost.
+var benchStacks = []inboxtest.Stack{
+	{Name: "sqlite", Dialect: sqlinbox.SQLite, NewDatabase: func(t testing.TB, settings ...string) inboxtest.Database {
+		path := filepath.Join(t.TempDir(), "bench.db")
+		return inboxtest.SQLDatabase(sqlinbox.SQLite, "sqlite", func([]string) string { return sqliteDSN(path) + "&_pragma=synchronous(normal)" }, settings)
+	}},
+	postgresStack, pgbouncerStack, mariadbStack,
+}
 
 func BenchmarkIPN(b *testing.B) {
-	// SQLite without an fsync per commit (synchronous=NORMAL, the usual
-	// setting with WAL): the disk's fsync time, the same for both handlers
-	// and the noisiest part of a commit, would otherwise hide their own cost.
-	benchDBs := []dbCase{{"sqlite", sqlinbox.SQLite, func(t testing.TB) *sql.DB {
-		db, err := sql.Open("sqlite", sqliteDSN(t.TempDir()+"/bench.db")+"&_pragma=synchronous(normal)")
-		require.NoError(t, err)
-		t.Cleanup(func() { db.Close() })
-		return db
-	}}, dialects[1]}
-	for _, dc := range benchDBs {
-		b.Run(dc.name+"/sqlinbox", func(b *testing.B) { benchIPN(b, dc, sdkHandler) })
-		b.Run(dc.name+"/handwritten", func(b *testing.B) { benchIPN(b, dc, handwrittenHandler) })
+	for _, st := range benchStacks {
+		b.Run(st.Name+"/sqlinbox", func(b *testing.B) { benchIPN(b, st, sdkHandler, false) })
+		b.Run(st.Name+"/handwritten", func(b *testing.B) { benchIPN(b, st, handwrittenHandler, false) })
+	}
+}
+
+func BenchmarkIPNParallel(b *testing.B) {
+	for _, st := range benchStacks {
+		b.Run(st.Name+"/sqlinbox", func(b *testing.B) { benchIPN(b, st, sdkHandler, true) })
+		b.Run(st.Name+"/handwritten", func(b *testing.B) { benchIPN(b, st, handwrittenHandler, true) })
 	}
 }
 
 type benchShop struct {
 	d              sqlinbox.Dialect
+	data           inboxtest.Database
 	db             *sql.DB
 	orders, ledger string
 	inboxTable     string
 }
 
-func benchIPN(b *testing.B, dc dbCase, handler func(b *testing.B, s *benchShop) http.Handler) {
-	db := dc.open(b)
-	s := &benchShop{d: dc.dialect, db: db, orders: uniqueName("orders"), ledger: uniqueName("ledger"), inboxTable: uniqueName("inbox")}
+// benchConns is the pool both handlers get: enough for 64 deliveries at
+// once to queue on the database, not on the pool.
+const benchConns = 32
+
+func benchIPN(b *testing.B, st inboxtest.Stack, handler func(b *testing.B, s *benchShop) http.Handler, parallel bool) {
+	data := st.NewDatabase(b)
+	s := &benchShop{d: st.Dialect, data: data, db: data.Open(b), orders: uniqueName("orders"), ledger: uniqueName("ledger"), inboxTable: uniqueName("inbox")}
+	s.db.SetMaxOpenConns(benchConns)
+	s.db.SetMaxIdleConns(benchConns)
 	for _, q := range []string{
-		`CREATE TABLE ` + s.orders + ` (code TEXT PRIMARY KEY, paid BIGINT NOT NULL DEFAULT 0)`,
-		`CREATE TABLE ` + s.ledger + ` (transaction_id TEXT NOT NULL, code TEXT NOT NULL, amount BIGINT NOT NULL)`,
-		`INSERT INTO ` + s.orders + ` (code) VALUES ('DH100001')`,
+		`CREATE TABLE ` + s.orders + ` (code VARCHAR(64) PRIMARY KEY, paid BIGINT NOT NULL DEFAULT 0)`,
+		`CREATE TABLE ` + s.ledger + ` (transaction_id VARCHAR(128) NOT NULL, code VARCHAR(64) NOT NULL, amount BIGINT NOT NULL)`,
 	} {
-		_, err := db.Exec(q)
+		_, err := s.db.Exec(q)
+		require.NoError(b, err)
+	}
+	// One order per delivery slot: parallel deliveries credit different
+	// rows, as different customers' payments do.
+	for i := range 64 {
+		_, err := s.db.Exec(rebind(s.d, `INSERT INTO `+s.orders+` (code) VALUES ($1)`), "DH"+strconv.Itoa(100000+i))
 		require.NoError(b, err)
 	}
 	h := handler(b, s)
-	body := func(i int) string {
-		return `{"gateway":"MBBank","transaction_date":"2026-01-13 20:55:04","account_number":"0123456789","va":"",` +
-			`"payment_code":"DH100001","content":"Thanh toan DH100001","transfer_type":"credit","amount":500000,` +
-			`"reference_code":"FT26013","accumulated":0,"transaction_id":"` + b.Name() + strconv.Itoa(i) + `"}`
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		req := httptest.NewRequest(http.MethodPost, "/ipn", strings.NewReader(body(i)))
+	var seq atomic.Int64
+	prefix := strconv.FormatInt(int64(len(b.Name())), 36) + uniqueName("t")
+	deliver := func(b *testing.B) {
+		i := seq.Add(1)
+		code := "DH" + strconv.Itoa(100000+int(i%64))
+		body := `{"gateway":"MBBank","transaction_date":"2026-01-13 20:55:04","account_number":"0123456789","va":"",` +
+			`"payment_code":"` + code + `","content":"Thanh toan ` + code + `","transfer_type":"credit","amount":500000,` +
+			`"reference_code":"FT26013","accumulated":0,"transaction_id":"` + prefix + strconv.FormatInt(i, 10) + `"}`
+		req := httptest.NewRequest(http.MethodPost, "/ipn", strings.NewReader(body))
 		req.Header.Set("Authorization", "Apikey "+ipnKey)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
-			b.Fatalf("answered %d: %s", rec.Code, rec.Body)
+			b.Errorf("answered %d: %s", rec.Code, rec.Body)
 		}
 	}
-}
-
-func (s *benchShop) write(tx *sql.Tx, r *http.Request, id, code string, amount int64) error {
-	if _, err := tx.ExecContext(r.Context(), rebind(s.d, `UPDATE `+s.orders+` SET paid = paid + $1 WHERE code = $2`), amount, code); err != nil {
-		return err
+	b.ReportAllocs()
+	b.ResetTimer()
+	if !parallel {
+		for range b.N {
+			deliver(b)
+		}
+		return
 	}
-	_, err := tx.ExecContext(r.Context(), rebind(s.d, `INSERT INTO `+s.ledger+` (transaction_id, code, amount) VALUES ($1, $2, $3)`), id, code, amount)
-	return err
+	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			deliver(b)
+		}
+	})
 }
 
 func sdkHandler(b *testing.B, s *benchShop) http.Handler {
 	inbox, err := sqlinbox.New(b.Context(), s.db, s.d, sqlinbox.WithTable(s.inboxTable))
 	require.NoError(b, err)
+	credit := rebind(s.d, `UPDATE `+s.orders+` SET paid = paid + $1 WHERE code = $2`)
+	record := rebind(s.d, `INSERT INTO `+s.ledger+` (transaction_id, code, amount) VALUES ($1, $2, $3)`)
 	fn := inbox.Func(func(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) error {
 		if !n.TransferType.Incoming() {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, rebind(s.d, `UPDATE `+s.orders+` SET paid = paid + $1 WHERE code = $2`), int64(n.Amount), n.PaymentCode); err != nil {
+		if _, err := tx.ExecContext(ctx, credit, int64(n.Amount), n.PaymentCode); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, rebind(s.d, `INSERT INTO `+s.ledger+` (transaction_id, code, amount) VALUES ($1, $2, $3)`),
-			n.TransactionID, n.PaymentCode, int64(n.Amount))
+		_, err := tx.ExecContext(ctx, record, n.TransactionID, n.PaymentCode, int64(n.Amount))
 		return err
 	})
 	return bankhub.NewIPNHandler(ipnKey, fn, bankhub.WithDedupe(inbox))
 }
 
 // handwrittenHandler is what a careful merchant writes without the SDK:
-// check the key, decode, and in one transaction record the id (ON CONFLICT
-// DO NOTHING tells a duplicate) and credit.
+// check the key, decode, and in one transaction record the id (the insert
+// that tells a duplicate) and credit.
 func handwrittenHandler(b *testing.B, s *benchShop) http.Handler {
-	_, err := s.db.Exec(`CREATE TABLE ` + s.inboxTable + ` (transaction_id TEXT PRIMARY KEY)`)
+	_, err := s.db.Exec(`CREATE TABLE ` + s.inboxTable + ` (transaction_id VARCHAR(128) PRIMARY KEY)`)
 	require.NoError(b, err)
 	insert := rebind(s.d, `INSERT INTO `+s.inboxTable+` (transaction_id) VALUES ($1) ON CONFLICT (transaction_id) DO NOTHING`)
+	if s.d == sqlinbox.MySQL {
+		insert = `INSERT INTO ` + s.inboxTable + ` (transaction_id) VALUES (?) ON DUPLICATE KEY UPDATE transaction_id = transaction_id`
+	}
+	credit := rebind(s.d, `UPDATE `+s.orders+` SET paid = paid + $1 WHERE code = $2`)
+	record := rebind(s.d, `INSERT INTO `+s.ledger+` (transaction_id, code, amount) VALUES ($1, $2, $3)`)
 	want := []byte("Apikey " + ipnKey)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
@@ -130,19 +170,24 @@ func handwrittenHandler(b *testing.B, s *benchShop) http.Handler {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		tx, err := s.db.BeginTx(r.Context(), nil)
+		ctx := r.Context()
+		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
 		defer tx.Rollback()
-		res, err := tx.ExecContext(r.Context(), insert, n.TransactionID)
+		res, err := tx.ExecContext(ctx, insert, n.TransactionID)
 		if err != nil {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
 		if rows, _ := res.RowsAffected(); rows == 1 && n.TransferType == "credit" {
-			if err := s.write(tx, r, n.TransactionID, n.PaymentCode, n.Amount); err != nil {
+			if _, err := tx.ExecContext(ctx, credit, n.Amount, n.PaymentCode); err != nil {
+				w.WriteHeader(http.StatusInternalServerError)
+				return
+			}
+			if _, err := tx.ExecContext(ctx, record, n.TransactionID, n.PaymentCode, n.Amount); err != nil {
 				w.WriteHeader(http.StatusInternalServerError)
 				return
 			}

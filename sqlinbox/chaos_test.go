@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,6 +27,7 @@ import (
 	"github.com/bankhub-go/bankhub"
 	"github.com/bankhub-go/bankhub/bankhubtest"
 	"github.com/bankhub-go/bankhub/sqlinbox"
+	"github.com/bankhub-go/bankhub/sqlinbox/internal/inboxtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -56,29 +56,32 @@ const (
 	chaosOrders    = 50
 )
 
+// chaosStacks are the stacks the chaos test runs on, by name: the
+// replica process opens its database as its stack does.
+var chaosStacks = map[string]inboxtest.Stack{"postgres": postgresStack, "pgbouncer": pgbouncerStack, "mariadb": mariadbStack,
+	"sqlite": sqliteStack}
+
 // chaosReplica is one merchant process: an IPN endpoint and a reconciler
 // calling one function that credits orders in the shared database.
 func chaosReplica() int {
-	dialect := sqlinbox.Postgres
-	driver := "pgx"
-	if os.Getenv("CHAOS_DIALECT") == "sqlite" {
-		dialect, driver = sqlinbox.SQLite, "sqlite"
-	}
-	db, err := sql.Open(driver, os.Getenv("CHAOS_DSN"))
+	dialect := chaosStacks[os.Getenv("CHAOS_STACK")].Dialect
+	prefix := os.Getenv("CHAOS_PREFIX")
+	orders, ledger := prefix+"orders", prefix+"ledger"
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	opts := []sqlinbox.Option{sqlinbox.WithTable(os.Getenv("CHAOS_INBOX")), sqlinbox.WithMaxHold(3 * time.Second)}
+	db, err := sql.Open(os.Getenv("CHAOS_DRIVER"), os.Getenv("CHAOS_DSN"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
 	defer db.Close()
-	prefix := os.Getenv("CHAOS_PREFIX")
-	orders, ledger := prefix+"orders", prefix+"ledger"
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	inbox, err := sqlinbox.New(ctx, db, dialect, sqlinbox.WithTable(prefix+"inbox"), sqlinbox.WithMaxHold(3*time.Second))
+	in, err := sqlinbox.New(ctx, db, dialect, opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
+	inbox := inboxtest.SQLInbox(in)
 	client, err := bankhub.NewClient(os.Getenv("FAKE_ID"), os.Getenv("FAKE_SECRET"), bankhub.WithBaseURL(os.Getenv("FAKE_URL")),
 		bankhub.WithRetryPolicy(bankhub.RetryPolicy{MaxRetries: 3, MinWait: 10 * time.Millisecond, MaxWait: 100 * time.Millisecond, MaxRetryAfter: time.Second}))
 	if err != nil {
@@ -104,15 +107,15 @@ func chaosReplica() int {
 	hangs := os.Getenv("CHAOS_HANGS") == "1"
 	var calls atomic.Int64
 	credit := func(path string) func(context.Context, *bankhub.IPN) error {
-		return inbox.Func(func(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) error {
+		return inbox.Func(func(ctx context.Context, tx inboxtest.Tx, n *bankhub.IPN) error {
 			if !n.TransferType.Incoming() {
 				return nil
 			}
 			say("CALL %s %s", n.TransactionID, path)
-			if _, err := tx.ExecContext(ctx, rebind(dialect, `UPDATE `+orders+` SET paid = paid + $1 WHERE code = $2`), int64(n.Amount), n.PaymentCode); err != nil {
+			if _, err := tx.Exec(ctx, rebind(dialect, `UPDATE `+orders+` SET paid = paid + $1 WHERE code = $2`), int64(n.Amount), n.PaymentCode); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, rebind(dialect, `INSERT INTO `+ledger+` (transaction_id, code, amount, path) VALUES ($1, $2, $3, '`+path+`')`),
+			if _, err := tx.Exec(ctx, rebind(dialect, `INSERT INTO `+ledger+` (transaction_id, code, amount, path) VALUES ($1, $2, $3, '`+path+`')`),
 				n.TransactionID, n.PaymentCode, int64(n.Amount)); err != nil {
 				return err
 			}
@@ -289,27 +292,29 @@ func (h *chaosHarness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.Copy(w, resp.Body)
 }
 
-func TestChaosPostgresNonIdempotentLedgerExact(t *testing.T) {
-	db := openPostgres(t)
-	transfers := 2000
-	if testing.Short() {
-		transfers = 300
-	}
-	chaos(t, chaosConfig{dialect: sqlinbox.Postgres, dsn: postgresURL, db: db, replicas: 4, kills: 3, hang: true,
-		transfers: chaosTransfers(transfers)})
-}
+// The chaos test on each stack: 2,000 transfers (300 with -short) to 4
+// replica processes sharing one server; SQLite: one process on one file,
+// killed 3 times, 500 transfers (150 with -short).
+func TestChaosPostgresNonIdempotentLedgerExact(t *testing.T)  { chaosOn(t, "postgres", 4, 2000, 300) }
+func TestChaosPgBouncerNonIdempotentLedgerExact(t *testing.T) { chaosOn(t, "pgbouncer", 4, 2000, 300) }
+func TestChaosMariaDBNonIdempotentLedgerExact(t *testing.T)   { chaosOn(t, "mariadb", 4, 2000, 300) }
+func TestChaosSQLiteSingleProcessLedgerExact(t *testing.T)    { chaosOn(t, "sqlite", 1, 500, 150) }
 
-func TestChaosSQLiteSingleProcessLedgerExact(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "shop.db")
-	db, err := sql.Open("sqlite", sqliteDSN(path))
-	require.NoError(t, err)
-	defer db.Close()
-	transfers := 500
+func chaosOn(t *testing.T, stack string, replicas, transfers, short int) {
+	st := chaosStacks[stack]
 	if testing.Short() {
-		transfers = 150
+		transfers = short
 	}
-	chaos(t, chaosConfig{dialect: sqlinbox.SQLite, dsn: sqliteDSN(path), db: db, replicas: 1, kills: 3,
-		transfers: chaosTransfers(transfers)})
+	data := st.NewDatabase(t)
+	var driver, dsn string
+	switch d := data.(type) {
+	case interface{ DriverDSN() (string, string) }:
+		driver, dsn = d.DriverDSN()
+	default:
+		t.Fatalf("stack %s names no DSN", stack)
+	}
+	chaos(t, chaosConfig{stack: stack, dialect: st.Dialect, driver: driver, dsn: dsn, db: data.Open(t), replicas: replicas,
+		kills: 3, hang: replicas > 1, transfers: chaosTransfers(transfers)})
 }
 
 func chaosTransfers(def int) int {
@@ -320,8 +325,9 @@ func chaosTransfers(def int) int {
 }
 
 type chaosConfig struct {
+	stack           string
 	dialect         sqlinbox.Dialect
-	dsn             string
+	driver, dsn     string
 	db              *sql.DB
 	replicas, kills int
 	hang            bool
@@ -331,13 +337,14 @@ type chaosConfig struct {
 func chaos(t *testing.T, cfg chaosConfig) {
 	begin := time.Now()
 	ctx := context.Background()
-	prefix := fmt.Sprintf("chaos_%d_%d_", os.Getpid(), tableSeq.Add(1))
-	orders, ledger, inboxTable := prefix+"orders", prefix+"ledger", prefix+"inbox"
-	_, err := sqlinbox.New(ctx, cfg.db, cfg.dialect, sqlinbox.WithTable(inboxTable)) // the replicas find it made
+	prefix := uniqueName("chaos") + "_"
+	orders, ledger := prefix+"orders", prefix+"ledger"
+	made, err := sqlinbox.New(ctx, cfg.db, cfg.dialect, sqlinbox.WithTable(prefix+"inbox")) // the replicas find it made
 	require.NoError(t, err)
+	inboxTable := made.Table()
 	for _, q := range []string{
-		`CREATE TABLE ` + orders + ` (code TEXT PRIMARY KEY, paid BIGINT NOT NULL DEFAULT 0)`,
-		`CREATE TABLE ` + ledger + ` (transaction_id TEXT NOT NULL, code TEXT NOT NULL, amount BIGINT NOT NULL, path TEXT NOT NULL)`,
+		`CREATE TABLE ` + orders + ` (code VARCHAR(64) PRIMARY KEY, paid BIGINT NOT NULL DEFAULT 0)`,
+		`CREATE TABLE ` + ledger + ` (transaction_id VARCHAR(128) NOT NULL, code VARCHAR(64) NOT NULL, amount BIGINT NOT NULL, path VARCHAR(16) NOT NULL)`,
 	} {
 		_, err := cfg.db.ExecContext(ctx, q)
 		require.NoError(t, err, q)
@@ -357,7 +364,8 @@ func chaos(t *testing.T, cfg chaosConfig) {
 		accounts = append(accounts, acct)
 	}
 	h := &chaosHarness{t: t, forward: &http.Client{Timeout: 8 * time.Second}, env: []string{
-		"SQLINBOX_CHAOS_HELPER=1", "CHAOS_DIALECT=" + cfg.dialect.String(), "CHAOS_DSN=" + cfg.dsn, "CHAOS_PREFIX=" + prefix,
+		"SQLINBOX_CHAOS_HELPER=1", "CHAOS_STACK=" + cfg.stack, "CHAOS_DRIVER=" + cfg.driver, "CHAOS_DSN=" + cfg.dsn,
+		"CHAOS_PREFIX=" + prefix, "CHAOS_INBOX=" + inboxTable,
 		"FAKE_URL=" + fake.URL, "FAKE_ID=" + fake.ClientID, "FAKE_SECRET=" + fake.ClientSecret,
 	}}
 	for i := range cfg.replicas {
@@ -575,7 +583,7 @@ reconcile passes:             %d, with %d transaction list requests (in replicas
 transaction list requests:    %d in all; token requests: %d
 ledger:                       %d rows for %d incoming transactions; each once: %v; sums equal: %v
 caught up after:              %v
-`, cfg.dialect, cfg.transfers, bankIn, bankInSum, int64(cfg.transfers)-bankIn, bookedAt.Round(time.Millisecond),
+`, cfg.stack, cfg.transfers, bankIn, bankInSum, int64(cfg.transfers)-bankIn, bookedAt.Round(time.Millisecond),
 		cfg.replicas, killed, len(h.all), h.hangs.Load(), h.calls.Load(), failedDeliveries, byPath["ipn"], byPath["reconciler"],
 		sum["rec_passes"], sum["rec_requests"], fake.Count(bankhubtest.OpTransactionList), fake.Count(bankhubtest.OpToken),
 		ledgerRows, bankIn, missing == 0 && twice == 0, bankInSum == ledgerSum, caughtUpAt.Round(time.Millisecond))

@@ -4,44 +4,49 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/bankhub-go/bankhub/sqlinbox"
+	"github.com/bankhub-go/bankhub/sqlinbox/internal/inboxtest"
+	"github.com/bankhub-go/bankhub/sqlinbox/internal/testdb"
+	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite"
 )
 
-// postgresURL is the PostgreSQL the tests use: POSTGRES_URL, or a private
-// server this test binary starts (initdb in a temporary folder, as the
-// postgres user when run as root) when PostgreSQL's binaries are installed.
-// Without either, the PostgreSQL tests are skipped, except under CI=true,
-// where they fail.
-var postgresURL string
+// servers are the database servers the tests use: the ones the environment
+// names (CI's, from internal/testdb/cmd), or private ones this test binary
+// starts when their programs are installed (internal/testdb). Without a
+// server, its stacks' tests are skipped, except under CI=true, where they
+// fail.
+var servers testdb.Env
 
 func TestMain(m *testing.M) {
 	if os.Getenv("SQLINBOX_CHAOS_HELPER") != "" {
 		os.Exit(chaosReplica())
 	}
-	postgresURL = os.Getenv("POSTGRES_URL")
+	servers = testdb.FromEnv()
 	var stop func()
-	if postgresURL == "" {
-		if url, s, err := startPostgres(); err == nil {
-			postgresURL, stop = url, s
-		} else {
-			fmt.Fprintln(os.Stderr, "sqlinbox tests: no PostgreSQL:", err)
+	if servers.PostgresURL == "" || servers.PgBouncerURL == "" || servers.MySQLURL == "" {
+		dir, err := os.MkdirTemp("", "sqlinbox-servers")
+		if err == nil {
+			s, err := testdb.Start(dir, servers, false)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "sqlinbox tests: starting servers:", err)
+			} else {
+				servers, stop = s.Env, s.Stop
+				for _, m := range s.Missing {
+					fmt.Fprintln(os.Stderr, "sqlinbox tests: no", m)
+				}
+			}
 		}
+		defer os.RemoveAll(dir)
 	}
 	code := m.Run()
 	if stop != nil {
@@ -50,159 +55,106 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// pgBin finds a PostgreSQL server program: on the PATH, or in Debian's
-// versioned folder.
-func pgBin(name string) (string, error) {
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
-	}
-	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
-	if len(matches) == 0 {
-		return "", fmt.Errorf("set POSTGRES_URL or install postgresql: %s not found", name)
-	}
-	return matches[len(matches)-1], nil
-}
-
-func startPostgres() (string, func(), error) {
-	initdb, err := pgBin("initdb")
-	if err != nil {
-		return "", nil, err
-	}
-	postgres, err := pgBin("postgres")
-	if err != nil {
-		return "", nil, err
-	}
-	dir, err := os.MkdirTemp("", "sqlinbox-pg")
-	if err != nil {
-		return "", nil, err
-	}
-	asUser := func(cmd *exec.Cmd) *exec.Cmd { return cmd }
-	if os.Geteuid() == 0 { // PostgreSQL refuses to run as root
-		pg, err := user.Lookup("postgres")
-		if err != nil {
-			return "", nil, fmt.Errorf("running as root without a postgres user: %w", err)
-		}
-		uid, _ := strconv.Atoi(pg.Uid)
-		gid, _ := strconv.Atoi(pg.Gid)
-		os.Chown(dir, uid, gid)
-		asUser = func(cmd *exec.Cmd) *exec.Cmd {
-			return exec.Command("runuser", append([]string{"-u", "postgres", "--", cmd.Path}, cmd.Args[1:]...)...)
-		}
-	}
-	data := filepath.Join(dir, "data")
-	if out, err := asUser(exec.Command(initdb, "-D", data, "-U", "postgres", "-A", "trust", "--no-sync")).CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("initdb: %w: %s", err, out)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := asUser(exec.Command(postgres, "-D", data, "-p", strconv.Itoa(port), "-c", "listen_addresses=127.0.0.1",
-		"-c", "unix_socket_directories="+dir, "-c", "fsync=off", "-c", "max_connections=200"))
-	if err := cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return "", nil, err
-	}
-	url := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-	db, _ := sql.Open("pgx", url)
-	defer db.Close()
-	for i := 0; db.Ping() != nil; i++ {
-		if i > 200 {
-			cmd.Process.Kill()
-			os.RemoveAll(dir)
-			return "", nil, fmt.Errorf("postgres did not start on port %d", port)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return url, func() {
-		// Fast shutdown, sent to the server itself: runuser does not pass
-		// signals on.
-		if b, err := os.ReadFile(filepath.Join(data, "postmaster.pid")); err == nil {
-			if pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])); err == nil {
-				syscall.Kill(pid, syscall.SIGINT)
+// The stacks the suite runs on: every driver and pooler of every database.
+var (
+	sqliteStack = inboxtest.Stack{Name: "sqlite", Dialect: sqlinbox.SQLite, Deferrable: true,
+		NewDatabase: func(t testing.TB, settings ...string) inboxtest.Database {
+			path := filepath.Join(t.TempDir(), "shop.db")
+			return inboxtest.SQLDatabase(sqlinbox.SQLite, "sqlite", func([]string) string { return sqliteDSN(path) }, settings)
+		}}
+	// mattnStack is mattn/go-sqlite3 (cgo) at v1.14.16 on purpose: it
+	// bundles SQLite 3.39.4, older than the 3.42 of unixepoch('subsec'), as
+	// many merchants' builds still do; and it does not end a statement at
+	// its context's end.
+	mattnStack = inboxtest.Stack{Name: "sqlite-mattn", Dialect: sqlinbox.SQLite, Deferrable: true,
+		NewDatabase: func(t testing.TB, settings ...string) inboxtest.Database {
+			path := filepath.Join(t.TempDir(), "shop.db")
+			db, err := sql.Open("sqlite3", "file:"+path)
+			if err == nil {
+				err = db.Ping()
+				db.Close()
 			}
-		}
-		cmd.Wait()
-		os.RemoveAll(dir)
-	}, nil
-}
+			if err != nil {
+				inboxtest.Unavailable(t, "mattn/go-sqlite3 needs cgo: "+err.Error())
+			}
+			return inboxtest.SQLDatabase(sqlinbox.SQLite, "sqlite3", func([]string) string { return mattnDSN(path) }, settings)
+		}}
+	postgresStack = inboxtest.Stack{Name: "postgres", Dialect: sqlinbox.Postgres, Deferrable: true, ServerHold: true,
+		NewDatabase: func(t testing.TB, settings ...string) inboxtest.Database {
+			return inboxtest.SQLDatabase(sqlinbox.Postgres, "pgx", func(s []string) string {
+				return inboxtest.WithSettings(need(t, servers.PostgresURL, "PostgreSQL"), s)
+			}, settings)
+		}}
+	// pgbouncerStack is PostgreSQL through PgBouncer in transaction mode,
+	// with the setting New asks for (pgx's exec mode).
+	pgbouncerStack = inboxtest.Stack{Name: "pgbouncer", Dialect: sqlinbox.Postgres, Deferrable: true, ServerHold: true, Pooler: true,
+		NewDatabase: func(t testing.TB, settings ...string) inboxtest.Database {
+			return inboxtest.SQLDatabase(sqlinbox.Postgres, "pgx", func(s []string) string {
+				return inboxtest.WithSettings(need(t, servers.PgBouncerURL, "PgBouncer")+"&default_query_exec_mode=exec", s)
+			}, settings)
+		}}
+	mariadbStack = inboxtest.Stack{Name: "mariadb", Dialect: sqlinbox.MySQL,
+		NewDatabase: func(t testing.TB, settings ...string) inboxtest.Database {
+			return inboxtest.SQLDatabase(sqlinbox.MySQL, "mysql", func(s []string) string {
+				return inboxtest.WithSettings(need(t, servers.MySQLURL, "MariaDB"), s)
+			}, settings)
+		}}
+	stacks = []inboxtest.Stack{sqliteStack, mattnStack, postgresStack, pgbouncerStack, mariadbStack}
+)
 
-// dbCase is one database the behaviour tests run on.
-type dbCase struct {
-	name    string
-	dialect sqlinbox.Dialect
-	open    func(t testing.TB) *sql.DB
-}
-
-var dialects = []dbCase{
-	{"sqlite", sqlinbox.SQLite, openSQLite},
-	{"sqlite-mattn", sqlinbox.SQLite, openMattn},
-	{"postgres", sqlinbox.Postgres, openPostgres},
-}
-
-// openMattn opens a database file through mattn/go-sqlite3 (cgo), at
-// v1.14.16 on purpose: it bundles SQLite 3.39.4, older than the 3.42 of
-// unixepoch('subsec'), as many merchants' builds still do.
-func openMattn(t testing.TB) *sql.DB {
+// need returns url, or skips t (fails it under CI=true) without it.
+func need(t testing.TB, url, what string) string {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(t.TempDir(), "shop.db")+"?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=1")
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	if err := db.Ping(); err != nil {
-		t.Skipf("mattn/go-sqlite3 is not usable here (it needs cgo): %v", err)
+	if url == "" {
+		inboxtest.Unavailable(t, "no "+what+": set "+map[string]string{"PostgreSQL": testdb.PostgresVar, "PgBouncer": testdb.PgBouncerVar,
+			"MariaDB": testdb.MySQLVar}[what]+" or install it")
 	}
-	return db
+	return url
 }
 
-// openSQLite opens a new database file in the test's temporary folder, with
-// the busy timeout and WAL journaling the package doc recommends.
-func openSQLite(t testing.TB) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("sqlite", sqliteDSN(filepath.Join(t.TempDir(), "shop.db")))
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
+// sqliteDSN opens path through modernc.org/sqlite with the busy timeout
+// and WAL journaling the package doc recommends.
 func sqliteDSN(path string) string {
 	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_pragma=foreign_keys(1)"
 }
 
-func openPostgres(t testing.TB) *sql.DB {
-	t.Helper()
-	if postgresURL == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI provides PostgreSQL: POSTGRES_URL is not set and none could be started")
-		}
-		t.Skip("no PostgreSQL: set POSTGRES_URL or install postgresql")
-	}
-	db, err := sql.Open("pgx", postgresURL)
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	return db
+// mattnDSN is sqliteDSN for mattn/go-sqlite3.
+func mattnDSN(path string) string {
+	return "file:" + path + "?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=1"
 }
 
-var tableSeq atomic.Int64
+// open returns a database/sql handle of stack's on one test's database.
+func open(t testing.TB, st inboxtest.Stack, settings ...string) *sql.DB {
+	return st.NewDatabase(t, settings...).Open(t)
+}
+
+// rebind writes $N parameters as the dialect wants them.
+func rebind(d sqlinbox.Dialect, q string) string { return inboxtest.Rebind(d, q) }
 
 // uniqueName returns a table name no other test of this run uses.
-func uniqueName(prefix string) string {
-	return fmt.Sprintf("%s_%d_%d", prefix, os.Getpid(), tableSeq.Add(1))
-}
-
-// rebind writes $N parameters as SQLite's ?N when it runs there.
-func rebind(d sqlinbox.Dialect, q string) string {
-	if d == sqlinbox.SQLite {
-		return strings.NewReplacer("$1", "?1", "$2", "?2", "$3", "?3").Replace(q)
-	}
-	return q
-}
+func uniqueName(prefix string) string { return inboxtest.Unique(prefix) }
 
 // withTimeout is a context for one test step.
 func withTimeout(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// tableExists reports whether a table of that name exists anywhere in the
+// database behind db (MySQL: in its database).
+func tableExists(t testing.TB, db *sql.DB, d sqlinbox.Dialect, name string) bool {
+	t.Helper()
+	var q string
+	switch d {
+	case sqlinbox.Postgres:
+		q = `SELECT COUNT(*) FROM pg_class WHERE relname = $1`
+	case sqlinbox.MySQL:
+		q = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`
+	default:
+		q = `SELECT COUNT(*) FROM sqlite_master WHERE name = ?1`
+	}
+	var n int
+	require.NoError(t, db.QueryRow(q, strings.ToLower(name)).Scan(&n))
+	return n > 0
 }

@@ -1,0 +1,1 @@
+INSERT IGNORE INTO `{{schema}}`.`{{name}}_migrations` (version) VALUES ({{version}})

@@ -1,0 +1,1 @@
+INSERT INTO "{{schema}}"."{{name}}_migrations" (version) VALUES ({{version}}) ON CONFLICT (version) DO NOTHING

@@ -1,0 +1,2 @@
+-- The write lock at once: replicas that start together migrate one by one.
+BEGIN IMMEDIATE

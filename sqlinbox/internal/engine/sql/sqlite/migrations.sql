@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS "{{schema}}"."{{name}}_migrations" (version INTEGER PRIMARY KEY)
