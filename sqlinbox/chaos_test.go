@@ -28,6 +28,8 @@ import (
 	"github.com/bankhub-go/bankhub/bankhubtest"
 	"github.com/bankhub-go/bankhub/sqlinbox"
 	"github.com/bankhub-go/bankhub/sqlinbox/internal/inboxtest"
+	"github.com/bankhub-go/bankhub/sqlinbox/pgxinbox"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -59,7 +61,7 @@ const (
 // chaosStacks are the stacks the chaos test runs on, by name: the
 // replica process opens its database as its stack does.
 var chaosStacks = map[string]inboxtest.Stack{"postgres": postgresStack, "pgbouncer": pgbouncerStack, "mariadb": mariadbStack,
-	"sqlite": sqliteStack}
+	"sqlite": sqliteStack, "pgx": pgxStack}
 
 // chaosReplica is one merchant process: an IPN endpoint and a reconciler
 // calling one function that credits orders in the shared database.
@@ -70,18 +72,35 @@ func chaosReplica() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	opts := []sqlinbox.Option{sqlinbox.WithTable(os.Getenv("CHAOS_INBOX")), sqlinbox.WithMaxHold(3 * time.Second)}
-	db, err := sql.Open(os.Getenv("CHAOS_DRIVER"), os.Getenv("CHAOS_DSN"))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
+	var inbox inboxtest.Inbox
+	switch os.Getenv("CHAOS_STACK") {
+	case "pgx":
+		pool, err := pgxpool.New(ctx, os.Getenv("CHAOS_DSN"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		defer pool.Close()
+		in, err := pgxinbox.New(ctx, pool, opts...)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		inbox = inboxtest.PgxInbox(in)
+	default:
+		db, err := sql.Open(os.Getenv("CHAOS_DRIVER"), os.Getenv("CHAOS_DSN"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		defer db.Close()
+		in, err := sqlinbox.New(ctx, db, dialect, opts...)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		inbox = inboxtest.SQLInbox(in)
 	}
-	defer db.Close()
-	in, err := sqlinbox.New(ctx, db, dialect, opts...)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	inbox := inboxtest.SQLInbox(in)
 	client, err := bankhub.NewClient(os.Getenv("FAKE_ID"), os.Getenv("FAKE_SECRET"), bankhub.WithBaseURL(os.Getenv("FAKE_URL")),
 		bankhub.WithRetryPolicy(bankhub.RetryPolicy{MaxRetries: 3, MinWait: 10 * time.Millisecond, MaxWait: 100 * time.Millisecond, MaxRetryAfter: time.Second}))
 	if err != nil {
@@ -298,6 +317,7 @@ func (h *chaosHarness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestChaosPostgresNonIdempotentLedgerExact(t *testing.T)  { chaosOn(t, "postgres", 4, 2000, 300) }
 func TestChaosPgBouncerNonIdempotentLedgerExact(t *testing.T) { chaosOn(t, "pgbouncer", 4, 2000, 300) }
 func TestChaosMariaDBNonIdempotentLedgerExact(t *testing.T)   { chaosOn(t, "mariadb", 4, 2000, 300) }
+func TestChaosPgxNonIdempotentLedgerExact(t *testing.T)       { chaosOn(t, "pgx", 4, 2000, 300) }
 func TestChaosSQLiteSingleProcessLedgerExact(t *testing.T)    { chaosOn(t, "sqlite", 1, 500, 150) }
 
 func chaosOn(t *testing.T, stack string, replicas, transfers, short int) {

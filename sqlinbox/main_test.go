@@ -99,6 +99,12 @@ var (
 				return inboxtest.WithSettings(need(t, servers.MySQLURL, "MariaDB"), s)
 			}, settings)
 		}}
+	// pgxStack is pgxinbox on a pgxpool (its own suite runs in pgxinbox;
+	// here for the chaos test).
+	pgxStack = inboxtest.Stack{Name: "pgx", Dialect: sqlinbox.Postgres, Deferrable: true, ServerHold: true,
+		NewDatabase: func(t testing.TB, settings ...string) inboxtest.Database {
+			return inboxtest.PgxDatabase(inboxtest.WithSettings(need(t, servers.PostgresURL, "PostgreSQL"), settings))
+		}}
 	stacks = []inboxtest.Stack{sqliteStack, mattnStack, postgresStack, pgbouncerStack, mariadbStack}
 )
 

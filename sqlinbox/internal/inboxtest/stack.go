@@ -16,6 +16,10 @@ import (
 
 	"github.com/bankhub-go/bankhub"
 	"github.com/bankhub-go/bankhub/sqlinbox"
+	"github.com/bankhub-go/bankhub/sqlinbox/pgxinbox"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib" // the merchant's handle of a pgx stack
 )
 
 // Stack is one way to reach a database.
@@ -170,6 +174,74 @@ func Unique(prefix string) string {
 	return prefix + "_" + strconv.Itoa(os.Getpid()) + "_" + strconv.FormatInt(seq.Add(1), 10)
 }
 
+// PgxInbox gives a pgxinbox.Inbox the suite's shape.
+func PgxInbox(in *pgxinbox.Inbox) Inbox { return pgxAdapter{in} }
+
+type pgxAdapter struct{ *pgxinbox.Inbox }
+
+func (a pgxAdapter) Func(fn func(context.Context, Tx, *bankhub.IPN) error) func(context.Context, *bankhub.IPN) error {
+	return a.Inbox.Func(func(ctx context.Context, tx pgx.Tx, n *bankhub.IPN) error { return fn(ctx, pgxTx{tx}, n) })
+}
+
+func (a pgxAdapter) EventFunc(fn func(context.Context, Tx, *bankhub.Event) error) func(context.Context, *bankhub.Event) error {
+	return a.Inbox.EventFunc(func(ctx context.Context, tx pgx.Tx, e *bankhub.Event) error { return fn(ctx, pgxTx{tx}, e) })
+}
+
+type pgxTx struct{ tx pgx.Tx }
+
+func (t pgxTx) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := t.tx.Exec(ctx, q, args...)
+	return tag.RowsAffected(), err
+}
+
+// PgxDatabase is a Database of pgxinbox on pgxpool: url names it; the
+// merchant's database/sql handle is pgx's stdlib on the same URL.
+func PgxDatabase(url string) Database { return &pgxDatabase{url: url} }
+
+type pgxDatabase struct{ url string }
+
+func (d *pgxDatabase) Open(t testing.TB) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", d.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func (d *pgxDatabase) NewInbox(t testing.TB, maxConns int, opts ...sqlinbox.Option) (Handle, error) {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(d.url)
+	if err != nil {
+		return Handle{}, err
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = int32(maxConns)
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		return Handle{}, err
+	}
+	t.Cleanup(pool.Close)
+	in, err := pgxinbox.New(context.Background(), pool, opts...)
+	if err != nil {
+		return Handle{}, err
+	}
+	hold := func(t testing.TB) func() {
+		t.Helper()
+		c, err := pool.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Release
+	}
+	return Handle{Inbox: PgxInbox(in), Hold: hold, Close: pool.Close}, nil
+}
+
 // DriverDSN names the database for another process (the chaos test's
 // replicas).
 func (d *sqlDatabase) DriverDSN() (driver, dsn string) { return d.driver, d.dsn }
+
+// DriverDSN names the database for another process: pgx's URL.
+func (d *pgxDatabase) DriverDSN() (driver, dsn string) { return "pgx", d.url }
