@@ -95,7 +95,11 @@ func benchIPN(b *testing.B, st inboxtest.Stack, handler func(b *testing.B, s *be
 		body := `{"gateway":"MBBank","transaction_date":"2026-01-13 20:55:04","account_number":"0123456789","va":"",` +
 			`"payment_code":"` + code + `","content":"Thanh toan ` + code + `","transfer_type":"credit","amount":500000,` +
 			`"reference_code":"FT26013","accumulated":0,"transaction_id":"` + prefix + strconv.FormatInt(i, 10) + `"}`
-		req := httptest.NewRequest(http.MethodPost, "/ipn", strings.NewReader(body))
+		// A request's context as net/http's server gives one: cancelled
+		// when the request ends, so that drivers watch it (both handlers).
+		ctx, cancel := context.WithCancel(b.Context())
+		defer cancel()
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/ipn", strings.NewReader(body))
 		req.Header.Set("Authorization", "Apikey "+ipnKey)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

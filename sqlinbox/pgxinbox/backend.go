@@ -32,6 +32,7 @@ func (b *backend) Session(ctx context.Context) (engine.Session, error) {
 func (b *backend) Prepare(context.Context, string) error { return nil } // pgx caches statements itself
 func (b *backend) MaxConns() int                         { return int(b.pool.Config().MaxConns) }
 func (b *backend) Interrupts() bool                      { return true }
+func (b *backend) CommitInterrupts() bool                { return true }
 
 func (b *backend) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	tag, err := b.pool.Exec(ctx, q, args...)

@@ -27,6 +27,10 @@ type DB[TX any] interface {
 	// Interrupts reports whether a statement ends when its context does.
 	// mattn/go-sqlite3's does not: it waits out its busy timeout.
 	Interrupts() bool
+	// CommitInterrupts reports whether a commit ends when the
+	// transaction's own context (life) does: pgx's, whose commit runs on
+	// it; database/sql's others commit with no context.
+	CommitInterrupts() bool
 }
 
 // Querier runs statements outside a claim's transaction.
@@ -68,8 +72,9 @@ type Rows interface {
 
 // SQL is the database/sql backend.
 type SQL struct {
-	db         *sql.DB
-	interrupts bool
+	db               *sql.DB
+	interrupts       bool
+	commitInterrupts bool
 	stmts      map[string]*sql.Stmt // prepared in New, read-only afterwards
 }
 
@@ -79,8 +84,12 @@ func NewSQL(db *sql.DB) *SQL {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	return &SQL{db: db, interrupts: t.PkgPath() != "github.com/mattn/go-sqlite3", stmts: map[string]*sql.Stmt{}}
+	return &SQL{db: db, interrupts: t.PkgPath() != "github.com/mattn/go-sqlite3",
+		commitInterrupts: t.PkgPath() == "github.com/jackc/pgx/v5/stdlib", stmts: map[string]*sql.Stmt{}}
 }
+
+// CommitInterrupts implements DB.
+func (b *SQL) CommitInterrupts() bool { return b.commitInterrupts }
 
 // MaxConns implements Prober.
 func (b *SQL) MaxConns() int { return b.db.Stats().MaxOpenConnections }

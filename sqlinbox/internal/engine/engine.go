@@ -327,6 +327,27 @@ func (e *Engine[TX]) Complete(ctx context.Context, key, owner string) error {
 // delivery is acknowledged; if not, it is processed again. Either way
 // nothing is counted twice.
 func (e *Engine[TX]) commit(ctx context.Context, key string, c *claim[TX]) error {
+	if e.db.CommitInterrupts() || e.d.singleWriter() {
+		// The commit ends when its context does (pgx), or is local to
+		// this process (SQLite, whose commit in a goroutine of its own
+		// would grow a fresh stack every time): it runs here, cut off at
+		// ctx's end where the driver honours that.
+		stop := context.AfterFunc(ctx, c.cancel)
+		err := c.tx.Commit()
+		cut := !stop()
+		e.free(c)
+		switch {
+		case err != nil && cut:
+			err = fmt.Errorf("sqlinbox: %s: the commit did not finish in time (%w): cut off, it counts as failed: %w", quote(key), ctx.Err(), err)
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bankhub.DefaultDedupeTimeout)
+			e.recordFailure(rctx, key, fmt.Errorf("sqlinbox: commit cut off: %w", err))
+			cancel()
+		case err != nil:
+			err = fmt.Errorf("sqlinbox: commit: %w", e.explain(err))
+			e.recordFailure(ctx, key, err)
+		}
+		return err
+	}
 	done := make(chan error, 1)
 	go func() { done <- c.tx.Commit() }()
 	select {
