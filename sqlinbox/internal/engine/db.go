@@ -75,7 +75,7 @@ type SQL struct {
 	db               *sql.DB
 	interrupts       bool
 	commitInterrupts bool
-	stmts      map[string]*sql.Stmt // prepared in New, read-only afterwards
+	stmts            map[string]*sql.Stmt // prepared in New, read-only afterwards
 }
 
 // NewSQL returns the backend of db.

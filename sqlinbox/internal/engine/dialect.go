@@ -40,7 +40,11 @@ type Dialect interface {
 	beginMigration(ctx context.Context, s Session, q Queries) error
 	// endMigration ends it: ok commits (or releases), !ok rolls back.
 	endMigration(ctx context.Context, s Session, t TableName, ok bool) error
-	// claimArgs are the claim's arguments for key, with the hold.
+	// serverHold is the bound the claim puts on its transaction's
+	// statements on the server: hold, or the connection's own where that is
+	// shorter (0: the dialect puts none).
+	serverHold(ctx context.Context, q Querier, hold time.Duration) (time.Duration, error)
+	// claimArgs are the claim's arguments for key, with the server's hold.
 	claimArgs(key string, hold time.Duration) []any
 	// failArgs are the arguments of fail.sql.
 	failArgs(key, msg string) []any

@@ -62,6 +62,9 @@ type Engine[TX any] struct {
 	// writer lets one claim at a time in, where the database has one
 	// writer (SQLite).
 	writer chan struct{}
+	// hold is the claim's bound on its transaction's statements on the
+	// server (PostgreSQL), as the dialect's serverHold found it.
+	hold time.Duration
 	// busyTimeout is set for a SQLite driver that does not end a statement
 	// at its context's end: the connections' busy timeout, which the
 	// claim's statement runs with cut to the claim's time.
@@ -109,6 +112,9 @@ func New[TX any](ctx context.Context, db DB[TX], d Dialect, cfg Config) (*Engine
 		return nil, err
 	}
 	e.q = queries(d, e.table)
+	if e.hold, err = d.serverHold(ctx, db, cfg.MaxHold); err != nil {
+		return nil, err
+	}
 	if err := e.migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -272,7 +278,7 @@ func (e *Engine[TX]) claimIn(ctx context.Context, tx Tx[TX], key string) (int64,
 			return 0, err
 		}
 	}
-	n, err := tx.Exec(ctx, e.q.Claim, e.d.claimArgs(key, e.cfg.MaxHold)...)
+	n, err := tx.Exec(ctx, e.q.Claim, e.d.claimArgs(key, e.hold)...)
 	if e.busyTimeout > 0 && err == nil {
 		_, err = tx.Exec(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(e.busyTimeout.Milliseconds(), 10))
 	}

@@ -143,7 +143,7 @@ func columnNames(rows Rows) ([]string, error) {
 func (e *Engine[TX]) probe(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	first, second, err := e.db.ProbeClaim(ctx, e.q.Claim, e.d.claimArgs(newProbeKey(), e.cfg.MaxHold))
+	first, second, err := e.db.ProbeClaim(ctx, e.q.Claim, e.d.claimArgs(newProbeKey(), e.hold))
 	if err != nil {
 		return fmt.Errorf("sqlinbox: the inbox cannot write %s: %w", e.table, e.explain(err))
 	}

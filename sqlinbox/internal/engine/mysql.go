@@ -102,6 +102,10 @@ func (d mysql) endMigration(ctx context.Context, s Session, t TableName, _ bool)
 	return err
 }
 
+func (mysql) serverHold(context.Context, Querier, time.Duration) (time.Duration, error) {
+	return 0, nil // no statement bound of its own: see the package doc
+}
+
 func (mysql) claimArgs(key string, _ time.Duration) []any { return []any{key} }
 func (mysql) failArgs(key, msg string) []any              { return []any{key, msg, msg} }
 func (mysql) acquired(rows int64) bool                    { return rows >= 1 } // 1 inserted, 2 updated

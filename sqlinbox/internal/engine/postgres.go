@@ -155,6 +155,21 @@ func (postgres) endMigration(ctx context.Context, s Session, _ TableName, ok boo
 	return err
 }
 
+// serverHold reads the connection's statement_timeout (0: none) once: the
+// claim then sets the shorter of it and the hold, so it never loosens a
+// bound of the merchant's, with a statement that need not compare them
+// every time.
+func (postgres) serverHold(ctx context.Context, q Querier, hold time.Duration) (time.Duration, error) {
+	var ms float64
+	if err := q.QueryRow(ctx, `SELECT EXTRACT(EPOCH FROM current_setting('statement_timeout')::interval) * 1000`).Scan(&ms); err != nil {
+		return 0, fmt.Errorf("sqlinbox: reading statement_timeout: %w", err)
+	}
+	if own := time.Duration(ms) * time.Millisecond; own > 0 && own < hold {
+		return own, nil
+	}
+	return hold, nil
+}
+
 func (postgres) claimArgs(key string, hold time.Duration) []any {
 	return []any{key, strconv.FormatInt(hold.Milliseconds(), 10) + "ms"}
 }

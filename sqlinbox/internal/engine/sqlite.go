@@ -77,6 +77,10 @@ func (sqlite) endMigration(ctx context.Context, s Session, _ TableName, ok bool)
 	return err
 }
 
+func (sqlite) serverHold(context.Context, Querier, time.Duration) (time.Duration, error) {
+	return 0, nil // no statement bound of its own: see the package doc
+}
+
 func (sqlite) claimArgs(key string, _ time.Duration) []any { return []any{key} }
 func (sqlite) failArgs(key, msg string) []any              { return []any{key, msg} }
 func (sqlite) acquired(rows int64) bool                    { return rows == 1 }

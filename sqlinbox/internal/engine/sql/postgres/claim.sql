@@ -2,13 +2,9 @@
 -- transaction unless a committed row says done already (then no row is
 -- touched: the notification is done). The row lock it takes holds the claim
 -- until the transaction ends. It also bounds the transaction's later
--- statements on the server by the hold ($2), keeping a shorter
--- statement_timeout of the merchant's.
+-- statements on the server ($2, the hold, or the connection's own
+-- statement_timeout where that is shorter: read once, in New).
 INSERT INTO "{{schema}}"."{{name}}" (key, state, attempts, last_error, created_at, updated_at)
-SELECT $1, 'done', 1, '', now(), now()
-FROM (SELECT set_config('statement_timeout', CASE
-	WHEN current_setting('statement_timeout')::interval = interval '0'
-		OR current_setting('statement_timeout')::interval > ($2::text)::interval THEN $2::text
-	ELSE current_setting('statement_timeout') END, true)) AS hold
+SELECT $1, 'done', 1, '', now(), now() FROM (SELECT set_config('statement_timeout', $2, true)) AS hold
 ON CONFLICT (key) DO UPDATE SET state = 'done', attempts = "{{name}}".attempts + 1, last_error = '', updated_at = now()
 WHERE "{{name}}".state <> 'done'
