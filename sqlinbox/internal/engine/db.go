@@ -22,7 +22,7 @@ type DB[TX any] interface {
 	Session(ctx context.Context) (Session, error)
 	// Prepare prepares q once, for the statements that run on every claim
 	// where the driver would otherwise parse them each time; a no-op where
-	// the driver caches statements itself.
+	// the driver caches statements itself (pgx).
 	Prepare(ctx context.Context, q string) error
 	// Interrupts reports whether a statement ends when its context does.
 	// mattn/go-sqlite3's does not: it waits out its busy timeout.
@@ -72,8 +72,10 @@ type Rows interface {
 
 // SQL is the database/sql backend.
 type SQL struct {
-	db               *sql.DB
-	interrupts       bool
+	db         *sql.DB
+	interrupts bool
+	// commitInterrupts: the driver is pgx's stdlib, whose commit runs on
+	// the transaction's context and which caches statements itself.
 	commitInterrupts bool
 	stmts            map[string]*sql.Stmt // prepared in New, read-only afterwards
 }
@@ -99,6 +101,9 @@ func (b *SQL) Interrupts() bool { return b.interrupts }
 
 // Prepare implements DB.
 func (b *SQL) Prepare(ctx context.Context, q string) error {
+	if b.commitInterrupts { // pgx's stdlib: it caches statements itself
+		return nil
+	}
 	st, err := b.db.PrepareContext(ctx, q)
 	if err != nil {
 		return err

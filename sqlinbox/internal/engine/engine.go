@@ -129,10 +129,14 @@ func New[TX any](ctx context.Context, db DB[TX], d Dialect, cfg Config) (*Engine
 			}
 			e.busyTimeout = time.Duration(ms) * time.Millisecond
 		}
-		// Prepared once: SQLite's drivers would parse it on every claim.
-		if err := db.Prepare(ctx, e.q.Claim); err != nil {
-			return nil, fmt.Errorf("sqlinbox: preparing the claim: %w", err)
-		}
+	}
+	// Prepared once (per connection), where the driver would otherwise
+	// parse the claim on every payment: SQLite's drivers, and MySQL's,
+	// which without it prepares, executes and closes each statement (two
+	// round trips). pgx caches statements itself (and one prepared here
+	// would not survive a pooler in transaction mode).
+	if err := db.Prepare(ctx, e.q.Claim); err != nil {
+		return nil, fmt.Errorf("sqlinbox: preparing the claim: %w", e.explain(err))
 	}
 	return e, nil
 }
