@@ -272,7 +272,7 @@ func (e *Engine[TX]) Claim(ctx context.Context, key, owner string, _ time.Durati
 // claimIn runs the claim's statement in tx. Where the driver does not end
 // a statement at its context's end (mattn/go-sqlite3), the connection's
 // busy timeout is cut to the claim's time for it, and restored.
-func (e *Engine[TX]) claimIn(ctx context.Context, tx Tx[TX], key string) (int64, error) {
+func (e *Engine[TX]) claimIn(ctx context.Context, tx Tx[TX], key string) (n int64, err error) {
 	if e.busyTimeout > 0 {
 		left := e.busyTimeout
 		if d, ok := ctx.Deadline(); ok {
@@ -281,12 +281,16 @@ func (e *Engine[TX]) claimIn(ctx context.Context, tx Tx[TX], key string) (int64,
 		if _, err := tx.Exec(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(max(left.Milliseconds(), 1), 10)); err != nil {
 			return 0, err
 		}
+		defer func() {
+			// Restored whatever became of the claim: the merchant's
+			// statements on this connection keep their busy timeout.
+			_, rerr := tx.Exec(context.WithoutCancel(ctx), "PRAGMA busy_timeout = "+strconv.FormatInt(e.busyTimeout.Milliseconds(), 10))
+			if err == nil {
+				err = rerr
+			}
+		}()
 	}
-	n, err := tx.Exec(ctx, e.q.Claim, e.d.claimArgs(key, e.hold)...)
-	if e.busyTimeout > 0 && err == nil {
-		_, err = tx.Exec(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(e.busyTimeout.Milliseconds(), 10))
-	}
-	return n, err
+	return tx.Exec(ctx, e.q.Claim, e.d.claimArgs(key, e.hold)...)
 }
 
 // waited is the answer of a claim whose wait for the holder ended with ctx.
