@@ -129,16 +129,14 @@ func exactWhole(s string) (int64, error) {
 	if p < 0 || len(d)+p > 19 { // a fraction left over, or more digits than an int64 has
 		return 0, ErrNotWhole
 	}
-	u, err := strconv.ParseUint(d+strings.Repeat("0", p), 10, 64)
-	switch {
-	case err != nil:
-		return 0, ErrNotWhole
-	case neg && u <= 1<<63:
-		return int64(-u), nil
-	case !neg && u <= 1<<63-1:
-		return int64(u), nil
+	if neg {
+		d = "-" + d
 	}
-	return 0, ErrNotWhole
+	n, err := strconv.ParseInt(d+strings.Repeat("0", p), 10, 64) // refuses what overflows
+	if err != nil {
+		return 0, ErrNotWhole
+	}
+	return n, nil
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -234,8 +234,8 @@ func (e *Engine[TX]) Claim(ctx context.Context, key, owner string, _ time.Durati
 	// The wait for a pooled connection is the claim's, under ctx; the
 	// transaction then lives until Complete or Abort, never past the
 	// deadline, on a context of its own.
-	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	c.cancel = cancel
+	var life context.Context
+	life, c.cancel = context.WithCancel(context.WithoutCancel(ctx)) // called by free, once
 	tx, err := e.db.Begin(ctx, life)
 	if err != nil {
 		e.free(c)

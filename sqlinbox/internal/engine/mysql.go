@@ -155,8 +155,10 @@ func mysqlErrorNumber(err error) (uint16, bool) {
 		if v.Kind() != reflect.Struct || v.Type().Name() != "MySQLError" {
 			continue
 		}
-		if f := v.FieldByName("Number"); f.IsValid() && f.Kind() == reflect.Uint16 {
-			return uint16(f.Uint()), true
+		if f := v.FieldByName("Number"); f.IsValid() && f.CanInterface() {
+			if n, ok := f.Interface().(uint16); ok {
+				return n, true
+			}
 		}
 	}
 	return 0, false

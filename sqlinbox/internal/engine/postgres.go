@@ -131,13 +131,14 @@ func (postgres) resolve(ctx context.Context, q Querier, t TableName) (TableName,
 		t.Name, strings.Join(found, ", "), found[len(found)-1], t.Name)
 }
 
-// lockKey is the advisory lock's key: a number from the table's name,
+// lockKey is the advisory lock's key: a number from the table's name (32
+// bits of FNV-1a),
 // written into the SQL (no parameter: the migration's statements then need
 // no prepared statement, whatever the pooler).
 func (postgres) lockKey(t TableName) string {
-	h := fnv.New64a()
+	h := fnv.New32a()
 	h.Write([]byte("sqlinbox:" + t.String()))
-	return strconv.FormatInt(int64(h.Sum64()), 10)
+	return strconv.FormatUint(uint64(h.Sum32()), 10) // a bigint, whatever its sign bit
 }
 
 func (postgres) checkProbe(first, second int64) error { return checkOneThenNone(first, second) }
