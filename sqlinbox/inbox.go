@@ -168,10 +168,11 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts ...Option) (*Inb
 // the claim's deadline, WithMaxHold), and must not commit or roll tx back.
 func (in *Inbox) Func(fn func(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) error) func(context.Context, *bankhub.IPN) error {
 	return func(ctx context.Context, n *bankhub.IPN) error {
-		tx, deadline, err := in.e.ClaimFor(ctx, bankhub.IPNDedupeKey(n.TransactionID))
+		tx, deadline, done, err := in.e.Use(ctx, bankhub.IPNDedupeKey(n.TransactionID))
 		if err != nil {
 			return err
 		}
+		defer done()
 		ctx, cancel := context.WithDeadline(ctx, deadline)
 		defer cancel()
 		return fn(ctx, tx, n)
@@ -181,10 +182,11 @@ func (in *Inbox) Func(fn func(ctx context.Context, tx *sql.Tx, n *bankhub.IPN) e
 // EventFunc is Func for webhook events (NewWebhookHandler with WithDedupe).
 func (in *Inbox) EventFunc(fn func(ctx context.Context, tx *sql.Tx, e *bankhub.Event) error) func(context.Context, *bankhub.Event) error {
 	return func(ctx context.Context, e *bankhub.Event) error {
-		tx, deadline, err := in.e.ClaimFor(ctx, bankhub.EventDedupeKey(e.XID))
+		tx, deadline, done, err := in.e.Use(ctx, bankhub.EventDedupeKey(e.XID))
 		if err != nil {
 			return err
 		}
+		defer done()
 		ctx, cancel := context.WithDeadline(ctx, deadline)
 		defer cancel()
 		return fn(ctx, tx, e)

@@ -11,14 +11,21 @@ import (
 // backend is the engine's DB on a pgxpool.Pool.
 type backend struct{ pool *pgxpool.Pool }
 
-// Begin waits for a pooled connection and begins under wait; a pgx.Tx is
-// not tied to that context afterwards. Its commit runs on life.
+// Begin waits for a pooled connection and begins on it under wait; a
+// pgx.Tx is not tied to that context afterwards. Its commit runs on life.
+// The connection is acquired here, not by pool.Begin, so that an
+// interrupted claim can hand its slot back to the pool (Interrupt).
 func (b *backend) Begin(wait, life context.Context) (engine.Tx[pgx.Tx], error) {
-	tx, err := b.pool.Begin(wait)
+	pc, err := b.pool.Acquire(wait)
 	if err != nil {
 		return nil, err
 	}
-	return &pgxTx{tx: tx, life: life}, nil
+	tx, err := pc.Begin(wait)
+	if err != nil {
+		pc.Release()
+		return nil, err
+	}
+	return &pgxTx{pc: pc, tx: tx, life: life}, nil
 }
 
 func (b *backend) Session(ctx context.Context) (engine.Session, error) {
@@ -66,8 +73,11 @@ func (b *backend) ProbeClaim(ctx context.Context, q string, args []any) (first, 
 }
 
 type pgxTx struct {
+	pc   *pgxpool.Conn
 	tx   pgx.Tx
 	life context.Context
+	// hijacked: Interrupt took the connection out of the pool.
+	hijacked bool
 }
 
 func (t *pgxTx) Exec(ctx context.Context, q string, args ...any) (int64, error) {
@@ -75,9 +85,41 @@ func (t *pgxTx) Exec(ctx context.Context, q string, args ...any) (int64, error) 
 	return tag.RowsAffected(), err
 }
 
-func (t *pgxTx) Commit() error   { return t.tx.Commit(t.life) }
-func (t *pgxTx) Rollback() error { return t.tx.Rollback(context.WithoutCancel(t.life)) }
-func (t *pgxTx) Value() pgx.Tx   { return t.tx }
+// Commit and Rollback end the transaction and give the connection back to
+// the pool (which closes one that is broken or left mid-transaction).
+func (t *pgxTx) Commit() error {
+	err := t.tx.Commit(t.life)
+	t.pc.Release()
+	return err
+}
+
+func (t *pgxTx) Rollback() error {
+	err := t.tx.Rollback(context.WithoutCancel(t.life))
+	if t.hijacked {
+		t.tx.Conn().Close(context.WithoutCancel(t.life)) // ours now, not the pool's
+	} else {
+		t.pc.Release()
+	}
+	return err
+}
+
+func (t *pgxTx) Value() pgx.Tx    { return t.tx }
+func (t *pgxTx) Concurrent() bool { return false } // a pgx.Conn is one goroutine's at a time
+
+// Interrupt closes the connection's socket, which is safe from any
+// goroutine: a statement in flight fails, and the server, finding the
+// client gone, ends the session and rolls its transaction back. The
+// connection leaves the pool at once (Hijack touches the pool, not the
+// connection the function may be using), so that a function that never
+// returns does not hold a slot of it, or keep pool.Close waiting; the
+// rollback, when the function returns, closes it for good.
+func (t *pgxTx) Interrupt() {
+	t.tx.Conn().PgConn().Conn().Close()
+	if !t.hijacked {
+		t.pc.Hijack()
+		t.hijacked = true
+	}
+}
 
 type session struct{ c *pgxpool.Conn }
 

@@ -78,10 +78,11 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts ...sqlinbox.Option) (*Inb
 // must not commit or roll tx back.
 func (in *Inbox) Func(fn func(ctx context.Context, tx pgx.Tx, n *bankhub.IPN) error) func(context.Context, *bankhub.IPN) error {
 	return func(ctx context.Context, n *bankhub.IPN) error {
-		tx, deadline, err := in.e.ClaimFor(ctx, bankhub.IPNDedupeKey(n.TransactionID))
+		tx, deadline, done, err := in.e.Use(ctx, bankhub.IPNDedupeKey(n.TransactionID))
 		if err != nil {
 			return err
 		}
+		defer done()
 		ctx, cancel := context.WithDeadline(ctx, deadline)
 		defer cancel()
 		return fn(ctx, tx, n)
@@ -91,10 +92,11 @@ func (in *Inbox) Func(fn func(ctx context.Context, tx pgx.Tx, n *bankhub.IPN) er
 // EventFunc is Func for webhook events (NewWebhookHandler with WithDedupe).
 func (in *Inbox) EventFunc(fn func(ctx context.Context, tx pgx.Tx, e *bankhub.Event) error) func(context.Context, *bankhub.Event) error {
 	return func(ctx context.Context, e *bankhub.Event) error {
-		tx, deadline, err := in.e.ClaimFor(ctx, bankhub.EventDedupeKey(e.XID))
+		tx, deadline, done, err := in.e.Use(ctx, bankhub.EventDedupeKey(e.XID))
 		if err != nil {
 			return err
 		}
+		defer done()
 		ctx, cancel := context.WithDeadline(ctx, deadline)
 		defer cancel()
 		return fn(ctx, tx, e)

@@ -237,3 +237,53 @@ func TestPgBouncerWithPgxDefaultsSaysWhichSettingToUse(t *testing.T) {
 	_, err = pgxinbox.New(inboxtest.Ctx(t), nil)
 	assert.ErrorContains(t, err, "nil *pgxpool.Pool")
 }
+
+// A function that never returns, ignoring its context, does not keep its
+// pool slot, nor its locks, past the hold: the connection is interrupted
+// (its socket closed, so the server rolls back) and leaves the pool, the
+// other payments are credited on the pool's remaining connections, and the
+// pool closes without waiting for it. (A pgx connection is not safe for
+// concurrent use: the rollback itself waits for the function.)
+func TestHungFunctionDoesNotKeepItsConnection(t *testing.T) {
+	t.Parallel()
+	cfg, err := pgxpool.ParseConfig(need(t, servers.PostgresURL, "PostgreSQL"))
+	require.NoError(t, err)
+	cfg.MaxConns = 2
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	require.NoError(t, err)
+	ctx := inboxtest.Ctx(t)
+	orders := inboxtest.Unique("orders")
+	_, err = pool.Exec(ctx, `CREATE TABLE `+orders+` (code TEXT PRIMARY KEY, paid BIGINT NOT NULL DEFAULT 0); INSERT INTO `+orders+` (code) VALUES ('DH1')`)
+	require.NoError(t, err)
+	inbox, err := pgxinbox.New(ctx, pool, sqlinbox.WithTable(inboxtest.Unique("inbox")), sqlinbox.WithMaxHold(500*time.Millisecond))
+	require.NoError(t, err)
+	never := make(chan struct{})
+	defer close(never)
+	fn := inbox.Func(func(ctx context.Context, tx pgx.Tx, n *bankhub.IPN) error {
+		if _, err := tx.Exec(ctx, `UPDATE `+orders+` SET paid = paid + $1 WHERE code = 'DH1'`, int64(n.Amount)); err != nil {
+			return err
+		}
+		if n.TransactionID == "hangs" {
+			<-never // ignores its context
+		}
+		return nil
+	})
+	h := bankhub.NewIPNHandler(inboxtest.IPNKey, fn, bankhub.WithDedupe(inbox))
+	inboxtest.DeliverAsync(h, inboxtest.Payment("hangs", "DH1", 1_000)) // never answered
+	require.Eventually(t, func() bool { return pool.Stat().AcquiredConns() == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return pool.Stat().AcquiredConns() == 0 }, 5*time.Second, 10*time.Millisecond,
+		"the hung claim's connection left the pool at the hold")
+	for i := range 4 { // more than the pool's two connections, one after the other
+		assert.Equal(t, 200, inboxtest.Deliver(t, h, inboxtest.Payment(fmt.Sprintf("after-%d", i), "DH1", 10)))
+	}
+	var paid int64
+	require.NoError(t, pool.QueryRow(ctx, `SELECT paid FROM `+orders+` WHERE code = 'DH1'`).Scan(&paid))
+	assert.Equal(t, int64(40), paid, "the hung one's write was rolled back by the server; the others committed")
+	closed := make(chan struct{})
+	go func() { pool.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("pool.Close waits for the hung function's connection")
+	}
+}

@@ -57,6 +57,14 @@ type Tx[TX any] interface {
 	Rollback() error
 	// Value is what the merchant's function gets to write with.
 	Value() TX
+	// Concurrent reports whether Rollback may run while the function uses
+	// the transaction (database/sql's may: it waits for a statement in
+	// flight; pgx's may not).
+	Concurrent() bool
+	// Interrupt ends, from another goroutine, what the transaction's
+	// connection is doing (pgx: closes its socket), so that the server
+	// rolls it back; the transaction is rolled back for the pool later.
+	Interrupt()
 }
 
 // Row is one row of a query.
@@ -195,7 +203,9 @@ func (t *sqlTx) Rollback() error {
 	return err
 }
 
-func (t *sqlTx) Value() *sql.Tx { return t.tx }
+func (t *sqlTx) Value() *sql.Tx   { return t.tx }
+func (t *sqlTx) Concurrent() bool { return true }
+func (t *sqlTx) Interrupt()       {}
 
 type sqlSession struct{ conn *sql.Conn }
 

@@ -76,12 +76,17 @@ type Engine[TX any] struct {
 
 // claim is one open claim: its transaction, released once.
 type claim[TX any] struct {
-	key      string
-	tx       Tx[TX]
-	deadline time.Time          // the end of the hold: the function's deadline too
-	cancel   context.CancelFunc // ends the transaction's own context
-	timer    *time.Timer        // rolls back at the deadline
-	release  sync.Once
+	key string
+	tx  Tx[TX]
+	// users counts the calls of the merchant's function running in tx
+	// (Use); endOnReturn asks the last of them to roll tx back when it
+	// returns (end). Both under the engine's mutex.
+	users       int
+	endOnReturn bool
+	deadline    time.Time          // the end of the hold: the function's deadline too
+	cancel      context.CancelFunc // ends the transaction's own context
+	timer       *time.Timer        // rolls back at the deadline
+	release     sync.Once
 }
 
 // New checks the database behind db, resolves and migrates the table, and
@@ -197,20 +202,64 @@ func (e *Engine[TX]) InProgress() int {
 	return len(e.claims)
 }
 
-// ClaimFor returns the transaction and deadline of the claim that ctx
-// carries, if it is this inbox's claim of key.
-func (e *Engine[TX]) ClaimFor(ctx context.Context, key string) (tx TX, deadline time.Time, err error) {
+// Use returns the transaction and deadline of the claim that ctx carries,
+// if it is this inbox's claim of key, for the merchant's function to write
+// in; the function calls done when it returns.
+func (e *Engine[TX]) Use(ctx context.Context, key string) (tx TX, deadline time.Time, done func(), err error) {
 	k, owner, ok := bankhub.ClaimFromContext(ctx)
 	if !ok || k != key {
-		return tx, deadline, ErrNoClaim
+		return tx, deadline, nil, ErrNoClaim
 	}
 	e.mu.Lock()
 	c := e.claims[owner]
+	if c != nil && c.key == key {
+		c.users++
+	}
 	e.mu.Unlock()
 	if c == nil || c.key != key {
-		return tx, deadline, ErrNoClaim
+		return tx, deadline, nil, ErrNoClaim
 	}
-	return c.tx.Value(), c.deadline, nil
+	return c.tx.Value(), c.deadline, func() { e.done(c) }, nil
+}
+
+// done is the end of a call of the function in c's transaction: the last
+// one to return rolls back a claim that ended meanwhile (end).
+func (e *Engine[TX]) done(c *claim[TX]) {
+	e.mu.Lock()
+	c.users--
+	now := c.users == 0 && c.endOnReturn
+	if now {
+		c.endOnReturn = false
+	}
+	e.mu.Unlock()
+	if now {
+		c.tx.Rollback()
+		e.free(c)
+	}
+}
+
+// end rolls back a claim taken from the open ones. Where the function still
+// runs in its transaction (its deadline passed, the Reconciler abandoned it)
+// and the transaction is not safe for concurrent use (pgx's), the rollback
+// waits for the function to return, and the connection is interrupted
+// meanwhile (pgx: its socket closed, so the server ends the session and
+// rolls back, releasing the locks at once, even if the function never
+// returns). database/sql's rollback is safe at once: it waits for a
+// statement in flight itself, and that statement ends at the function's
+// deadline.
+func (e *Engine[TX]) end(c *claim[TX]) {
+	e.mu.Lock()
+	later := c.users > 0 && !c.tx.Concurrent()
+	if later {
+		c.endOnReturn = true
+		c.tx.Interrupt() // under the lock: before the last user's rollback (done)
+	}
+	e.mu.Unlock()
+	if later {
+		return
+	}
+	c.tx.Rollback()
+	e.free(c)
 }
 
 // Claim implements bankhub.DedupeStore: it opens the claim's transaction
@@ -330,6 +379,15 @@ func (e *Engine[TX]) Complete(ctx context.Context, key, owner string) error {
 		e.recordFailure(ctx, key, err)
 		return err
 	}
+	e.mu.Lock()
+	inUse := c.users > 0
+	e.mu.Unlock()
+	if inUse { // the function returned, but something of its goes on writing in tx
+		e.end(c)
+		err := fmt.Errorf("sqlinbox: %s: the function's transaction is still in use after it returned: not committed", quote(key))
+		e.recordFailure(ctx, key, err)
+		return err
+	}
 	return e.commit(ctx, key, c)
 }
 
@@ -391,8 +449,7 @@ func (e *Engine[TX]) commit(ctx context.Context, key string, c *claim[TX]) error
 // transaction and records cause as the notification's last error.
 func (e *Engine[TX]) Abort(ctx context.Context, key, owner string, cause error) error {
 	if c := e.take(owner, key); c != nil {
-		c.tx.Rollback()
-		e.free(c)
+		e.end(c)
 	}
 	if cause != nil {
 		return e.recordFailure(ctx, key, cause)
@@ -429,8 +486,7 @@ func (e *Engine[TX]) expire(owner string, c *claim[TX]) {
 	}
 	e.mu.Unlock()
 	if held {
-		c.tx.Rollback()
-		e.free(c)
+		e.end(c)
 	}
 }
 
