@@ -58,10 +58,21 @@ func TestDoRefusesBadInput(t *testing.T) {
 	for _, tc := range []struct{ method, path string }{
 		{"", "/v1/x"}, {"GET", "v1/x"}, {"GET", "https://evil.example/v1/x"}, {"GET", "//evil.example/v1"},
 		{"GET", "/v1/x?y=1"}, {"GET", "/v1/../token"}, {"GET", "/v1/a b"}, {"GE T", "/v1/x"},
+		// Escaped, as the server decodes them: /v1/%2e%2e/x reached it as
+		// /v1/../x with the bearer token.
+		{"GET", "/v1/%2e%2e/x"}, {"GET", "/v1/%2E%2e/token"}, {"GET", "/v1/%2e/x"}, {"GET", "/v1/company%2F..%2Ftoken"},
+		{"GET", "/v1/a%5Cb"}, {"GET", "/v1/a%00b"}, {"GET", "/v1/a%zz"},
 	} {
 		err := api.client.Do(context.Background(), tc.method, tc.path, nil, nil, &out)
 		assert.ErrorIs(t, err, ErrInvalidParams, "%q %q", tc.method, tc.path)
 	}
 	assert.ErrorIs(t, api.client.Do(context.Background(), "GET", "/v1/x", nil, nil, out), ErrInvalidParams, "out must be a pointer")
 	assert.Equal(t, 0, api.requestCount(), "nothing was sent")
+	// An escaped id that is none of these goes as it is.
+	api.handle("GET /v1/company/{xid}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"data":{"xid":"`+r.PathValue("xid")+`"}}`)
+	})
+	var got struct{ Data struct{ XID string } }
+	require.NoError(t, api.client.Do(context.Background(), "GET", "/v1/company/"+url.PathEscape("a b.c"), nil, nil, &got))
+	assert.Equal(t, "a b.c", got.Data.XID)
 }

@@ -126,9 +126,21 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	case strings.ContainsAny(path, "?#{}") || strings.ContainsFunc(path, func(r rune) bool { return r < 0x21 || r == 0x7f }):
 		return paramErr("Client.Do", "path", "must not hold a query, a fragment, braces, spaces or control characters (use query)")
 	}
+	// Each segment is checked as the server will read it, decoded: an
+	// escaped dot segment (%2e%2e) would climb out of /v1 with the bearer
+	// token, and an escaped / or \ (%2F, %5C) would split a segment in two
+	// behind a proxy that decodes it.
 	for _, seg := range strings.Split(path, "/") {
-		if seg == "." || seg == ".." {
-			return paramErr("Client.Do", "path", "must not have . or .. segments")
+		dec, err := url.PathUnescape(seg)
+		switch {
+		case err != nil:
+			return paramErr("Client.Do", "path", "has a malformed percent escape")
+		case dec == "." || dec == "..":
+			return paramErr("Client.Do", "path", "must not have . or .. segments, escaped or not")
+		case strings.ContainsAny(dec, "/\\"):
+			return paramErr("Client.Do", "path", "must not hold an escaped / or \\ inside a segment")
+		case strings.ContainsFunc(dec, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+			return paramErr("Client.Do", "path", "must not hold an escaped control character")
 		}
 	}
 	if _, err := url.ParseRequestURI(path); err != nil {
