@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -65,7 +67,7 @@ func (s *Server) controlRoutes() {
 	for route, fn := range routes {
 		method, path, _ := strings.Cut(route, " ")
 		s.mux.HandleFunc(method+" "+ControlPrefix+path, func(w http.ResponseWriter, r *http.Request) {
-			if status, why := controlRefusal(r); status != 0 {
+			if status, why := s.controlRefusal(r); status != 0 {
 				writeJSON(w, status, map[string]string{"error": why})
 				return
 			}
@@ -92,7 +94,11 @@ var ok = map[string]bool{"ok": true}
 // site (Sec-Fetch-Site), and a body that is not application/json. It does
 // not authenticate: anything that can connect to the fake can drive it
 // (SECURITY.md).
-func controlRefusal(r *http.Request) (status int, why string) {
+func (s *Server) controlRefusal(r *http.Request) (status int, why string) {
+	if !s.ownHost(r.Host) {
+		return http.StatusForbidden, "the control API answers to its own host names only (" + strconv.Quote(wire.Truncate(r.Host, 100)) +
+			" is not one: give it with -public-url)"
+	}
 	if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host && o != "https://"+r.Host {
 		return http.StatusForbidden, "the control API refuses cross-origin requests (Origin " + strconv.Quote(wire.Truncate(o, 100)) + ")"
 	}
@@ -106,6 +112,30 @@ func controlRefusal(r *http.Request) (status int, why string) {
 		}
 	}
 	return 0, ""
+}
+
+// ownHost reports whether host (a request's Host) names this server: an
+// IP address (which DNS rebinding cannot forge: it needs a name),
+// localhost, or the host of the URL the server gives out (-public-url). A
+// page of another site whose name was made to resolve to 127.0.0.1 sends
+// its own name in Host, and its Origin then matches that Host: the Origin
+// check alone let it through.
+func (s *Server) ownHost(host string) bool {
+	h := host
+	if hp, _, err := net.SplitHostPort(host); err == nil {
+		h = hp
+	}
+	h = strings.TrimSuffix(strings.ToLower(strings.Trim(h, "[]")), ".")
+	if h == "" {
+		return false
+	}
+	if net.ParseIP(h) != nil || h == "localhost" {
+		return true
+	}
+	if u, err := url.Parse(s.URL); err == nil && strings.EqualFold(strings.TrimSuffix(u.Hostname(), "."), h) {
+		return true
+	}
+	return false
 }
 
 // errBadInput marks a control request the server cannot act on.

@@ -2,6 +2,7 @@ package bankhubtest_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -140,4 +141,77 @@ func TestHostedPageForScreenReaders(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+}
+
+// DNS rebinding: a page of attacker.example, its name made to resolve to
+// 127.0.0.1, sends its own name in Host and the matching Origin; the
+// Origin check alone let it drive the control API. The control API answers
+// to its own names only: an IP address (rebinding needs a name), localhost,
+// the host of the URL it gives out.
+func TestControlAPIRefusesAnotherHostName(t *testing.T) {
+	t.Parallel()
+	srv := bankhubtest.NewTestServer(t)
+	port := srv.URL[strings.LastIndexByte(srv.URL, ':'):]
+	body := `{"url":"http://attacker.example/ipn","api_key":"k"}`
+	for host, want := range map[string]int{
+		"attacker.example" + port:              http.StatusForbidden,
+		"attacker.example.":                    http.StatusForbidden,
+		"127.0.0.1.nip.io" + port:              http.StatusForbidden,
+		"localhost" + port:                     http.StatusOK,
+		"LOCALHOST." + port:                    http.StatusOK,
+		"127.0.0.1" + port:                     http.StatusOK,
+		"[::1]" + port:                         http.StatusOK,
+		"192.168.1.5" + port:                   http.StatusOK, // a phone on the LAN, by address
+		strings.TrimPrefix(srv.URL, "http://"): http.StatusOK,
+	} {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/__control/ipn-target", strings.NewReader(body))
+		require.NoError(t, err)
+		req.Host = host
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", "http://"+host)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, want, resp.StatusCode, host)
+	}
+
+	// Given -public-url, that name is the fake's own.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	l.Close()
+	named, err := bankhubtest.Start(bankhubtest.WithAddr(addr), bankhubtest.WithPublicURL("http://bankhub-fake:8089"))
+	require.NoError(t, err)
+	defer named.Close()
+	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/__control/health", nil)
+	require.NoError(t, err)
+	req.Host = "bankhub-fake:8089"
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+// A completion_redirect_uri that is not http(s) (javascript:, data:) is
+// refused (400): the hosted page would run it in the fake's origin, where
+// it can drive the control API. The SDK refuses it too; a client in
+// another language does not.
+func TestLinkTokenRedirectMustBeHTTP(t *testing.T) {
+	t.Parallel()
+	srv := bankhubtest.NewTestServer(t)
+	company := srv.AddCompany(bankhubtest.CompanyParams{})
+	for _, uri := range []string{"javascript://x.example/%0Afetch('/__control/reset',{method:'POST'})", "data:text/html,<script>1</script>",
+		"vbscript:x", "//no-scheme.example/done", "ftp://files.example/x"} {
+		err := srv.Client().Do(context.Background(), "POST", "/v1/link-token/create", nil,
+			map[string]any{"company_xid": company, "purpose": "LINK_BANK_ACCOUNT", "completion_redirect_uri": uri}, nil)
+		require.ErrorIs(t, err, bankhub.ErrValidation, uri)
+		assert.Contains(t, err.Error(), "completion_redirect_uri", uri)
+	}
+	var out struct {
+		HostedLinkURL string `json:"hosted_link_url"`
+	}
+	require.NoError(t, srv.Client().Do(context.Background(), "POST", "/v1/link-token/create", nil,
+		map[string]any{"company_xid": company, "purpose": "LINK_BANK_ACCOUNT", "completion_redirect_uri": "https://shop.example.vn/done"}, &out))
+	_, page := getPage(t, out.HostedLinkURL)
+	assert.Contains(t, page, `"https://shop.example.vn/done"`)
 }

@@ -95,7 +95,7 @@ func (s *Server) hostedLink(w http.ResponseWriter, r *http.Request) {
 		}
 		found = true
 		v = hostedView{XID: lt.xid, Purpose: lt.purpose, State: s.linkTokenStatus(lt), Language: lt.language,
-			RedirectURI: lt.redirectURI, CSS: trustedCSS(s.merchant.css), LogoURL: s.merchant.logoURL}
+			RedirectURI: safeRedirect(lt.redirectURI), CSS: trustedCSS(s.merchant.css), LogoURL: s.merchant.logoURL}
 		if c := s.findCompany(lt.companyXID); c != nil {
 			v.Company = c.fullName
 		}
@@ -223,4 +223,14 @@ func trustedCSS(css string) template.CSS {
 		return ""
 	}
 	return template.CSS(css)
+}
+
+// safeRedirect is where the hosted page sends the user at the end: the link
+// token's completion_redirect_uri when it is an http(s) URL (create refuses
+// any other; this guards a token set up some other way), or nowhere.
+func safeRedirect(u string) string {
+	if httpURL(u) {
+		return u
+	}
+	return ""
 }

@@ -36,11 +36,11 @@ func (s *Server) linkTokenCreate(w http.ResponseWriter, r *http.Request) {
 		validationError(w, "is_mobile_app", "The selected is_mobile_app is invalid.")
 		return
 	}
-	if in.CompletionRedirectURI != "" {
-		if u, err := url.Parse(in.CompletionRedirectURI); err != nil || u.Host == "" {
-			validationError(w, "completion_redirect_uri", "The completion_redirect_uri must be a valid URL.")
-			return
-		}
+	if in.CompletionRedirectURI != "" && !httpURL(in.CompletionRedirectURI) {
+		// javascript:, data: and the like would run in the hosted page's
+		// origin (the fake's), where they could drive the control API.
+		validationError(w, "completion_redirect_uri", "The completion_redirect_uri must be a valid http or https URL.")
+		return
 	}
 	var (
 		out     linkTokenCreatedJSON
@@ -164,4 +164,11 @@ func (s *Server) linkTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		Message string `json:"message"`
 	}{"Liên kết đã được thu hồi thành công"})
+}
+
+// httpURL reports an absolute http or https URL with a host, the only
+// kind the hosted page navigates to.
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Opaque == ""
 }
