@@ -11,12 +11,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bankhub-go/bankhub"
-	"github.com/bankhub-go/bankhub/bankhubtest"
 	"golang.org/x/oauth2"
 	"golang.org/x/term"
 )
@@ -90,96 +88,49 @@ func profilePath() string {
 	return filepath.Join(dir, "bankhub", "profiles.json")
 }
 
-// loadProfile reads one profile from the profile file (readProfiles,
-// which refuses a file others can read).
-func loadProfile(name string) (profileEntry, error) {
-	path := profilePath()
-	profiles, err := readProfiles(path)
-	if err != nil {
-		return profileEntry{}, err
-	}
-	p, ok := profiles[name]
-	if !ok {
-		return profileEntry{}, usageErr("no profile %q in %s", name, path)
-	}
-	return p, nil
-}
-
-// resolve settles the environment and credentials: flags first, then the
-// environment (BANKHUB_ENV, BANKHUB_CLIENT_ID, BANKHUB_CLIENT_SECRET,
-// BANKHUB_BASE_URL), then the profile. For --env fake the fake's own
-// credentials are used unless flags give others: exported sandbox keys
-// would only be refused by it. Every credential error names where each
-// half came from.
+// resolve settles the environment and credentials by settle's one rule
+// (settings.go) and the base URL they name. Every credential error names
+// where each half came from.
 func (a *app) resolve() (baseURL, id, secret string, err error) {
-	env, envFrom := a.flags.Env, "--env"
-	if env == "" {
-		env, envFrom = os.Getenv("BANKHUB_ENV"), "BANKHUB_ENV"
+	st, err := osSettings(a.flags)
+	if err != nil {
+		return "", "", "", err
 	}
-	if env == "" {
-		env, envFrom = os.Getenv("BANKHUB_BASE_URL"), "BANKHUB_BASE_URL"
-	}
-	var p profileEntry
-	if a.flags.Profile != "" {
-		if p, err = loadProfile(a.flags.Profile); err != nil {
-			return "", "", "", err
-		}
-		if env == "" {
-			env, envFrom = p.Env, "profile "+strconv.Quote(a.flags.Profile)
-		}
-	}
-	if env == "" {
-		env, envFrom = "sandbox", "the default"
-	}
-	a.flags.Env = env
-	id, idFrom := a.flags.ClientID, "--client-id"
-	secret, secretFrom := a.flags.ClientSecret, "--client-secret"
-	if env == "fake" {
-		if id == "" && secret == "" {
-			id, idFrom = bankhubtest.DefaultClientID, "the fake's own"
-			secret, secretFrom = bankhubtest.DefaultClientSecret, "the fake's own"
-		}
-	} else {
-		if id == "" {
-			id, idFrom = os.Getenv("BANKHUB_CLIENT_ID"), "BANKHUB_CLIENT_ID"
-		}
-		if secret == "" {
-			secret, secretFrom = os.Getenv("BANKHUB_CLIENT_SECRET"), "BANKHUB_CLIENT_SECRET"
-		}
-		if id == "" && a.flags.Profile != "" {
-			id, idFrom = p.ClientID, "profile "+strconv.Quote(a.flags.Profile)
-		}
-		if secret == "" && a.flags.Profile != "" {
-			secret, secretFrom = p.ClientSecret, "profile "+strconv.Quote(a.flags.Profile)
-		}
-	}
-	switch env {
-	case "production":
-		baseURL = bankhub.ProductionURL
-	case "sandbox":
-		baseURL = bankhub.SandboxURL
-	case "fake":
-		baseURL = FakeURL
-	default:
-		if !strings.HasPrefix(env, "http://") && !strings.HasPrefix(env, "https://") {
-			return "", "", "", usageErr("the environment %q (from %s) must be production, sandbox, fake or a URL", env, envFrom)
-		}
-		baseURL = env
+	a.flags.Env = st.Env
+	if baseURL, err = envURL(st.Env, st.EnvFrom); err != nil {
+		return "", "", "", err
 	}
 	a.production = isProduction(baseURL)
-	a.credentials = fmt.Sprintf("client id from %s, secret from %s, for %s", idFrom, secretFrom, baseURL)
+	a.credentials = fmt.Sprintf("client id from %s, secret from %s, for %s", st.IDFrom, st.SecretFrom, baseURL)
 	if a.flags.DryRun {
-		return baseURL, id, secret, nil
+		return baseURL, st.ID, st.Secret, nil
 	}
 	switch {
-	case id == "" && secret == "":
-		return "", "", "", usageErr("no credentials for %s: give --client-id and --client-secret, set BANKHUB_CLIENT_ID and BANKHUB_CLIENT_SECRET, or use --profile", env)
-	case secret == "":
-		return "", "", "", usageErr("a client id (from %s) but no client secret: give --client-secret or set BANKHUB_CLIENT_SECRET", idFrom)
-	case id == "":
-		return "", "", "", usageErr("a client secret (from %s) but no client id: give --client-id or set BANKHUB_CLIENT_ID", secretFrom)
+	case st.ID == "" && st.Secret == "":
+		return "", "", "", usageErr("no credentials for %s: run `bankhub login`, give --client-id and --client-secret, set BANKHUB_CLIENT_ID and BANKHUB_CLIENT_SECRET, or use --profile", st.Env)
+	case st.Secret == "":
+		return "", "", "", usageErr("a client id (from %s) but no client secret: give --client-secret or set BANKHUB_CLIENT_SECRET", st.IDFrom)
+	case st.ID == "":
+		return "", "", "", usageErr("a client secret (from %s) but no client id: give --client-id or set BANKHUB_CLIENT_ID", st.SecretFrom)
 	}
-	return baseURL, id, secret, nil
+	return baseURL, st.ID, st.Secret, nil
+}
+
+// envURL is the base URL an environment names: production, sandbox, fake
+// or a URL.
+func envURL(env, from string) (string, error) {
+	switch env {
+	case "production":
+		return bankhub.ProductionURL, nil
+	case "sandbox":
+		return bankhub.SandboxURL, nil
+	case "fake":
+		return FakeURL, nil
+	}
+	if !strings.HasPrefix(env, "http://") && !strings.HasPrefix(env, "https://") {
+		return "", usageErr("the environment %q (from %s) must be production, sandbox, fake or a URL", env, from)
+	}
+	return env, nil
 }
 
 // Client returns the SDK client for this invocation. With --dry-run, no
@@ -294,13 +245,16 @@ func isTerminal(v any) bool {
 }
 
 // isProduction reports whether baseURL is the production API, whatever its
-// case, trailing slash or explicit port.
+// case, trailing dot, trailing slash or port (--env
+// https://bankhub-api.sepay.vn:0443, dialled as 443, was taken for another
+// environment and written to without asking).
 func isProduction(baseURL string) bool {
 	u, err := url.Parse(strings.TrimSpace(baseURL))
 	if err != nil {
 		return false
 	}
 	prod, _ := url.Parse(bankhub.ProductionURL)
-	host, port := strings.ToLower(u.Hostname()), u.Port()
-	return strings.TrimSuffix(host, ".") == prod.Hostname() && (port == "" || port == "443")
+	// Any port on production's host is production (0443 is dialled as
+	// 443; another port answers nothing), whatever its scheme.
+	return strings.TrimSuffix(strings.ToLower(u.Hostname()), ".") == prod.Hostname()
 }

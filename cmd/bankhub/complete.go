@@ -11,14 +11,16 @@ import (
 // flagValues are the values the shell completes for a flag, by its name,
 // wherever it appears.
 var flagValues = map[string][]string{
-	"env":             {"production", "sandbox", "fake"},
-	"output":          {"table", "json", "jsonl", "csv"},
-	"status":          {string(bankhub.CompanyActive), string(bankhub.CompanyPending), string(bankhub.CompanySuspended), string(bankhub.CompanyTerminated), string(bankhub.CompanyCancelled), string(bankhub.CompanyFraud)},
-	"purpose":         {string(bankhub.PurposeLinkBankAccount), string(bankhub.PurposeUnlinkBankAccount)},
-	"transfer-type":   {"in", "out"},
-	"language":        {"vi", "en"},
-	"webhook-success": {"1", "0"},
-	"brand-name":      {"MBBank", "ACB"},
+	"env":    {"production", "sandbox", "fake"},
+	"output": {"table", "json", "jsonl", "csv"},
+	"status": {string(bankhub.CompanyActive), string(bankhub.CompanyPending), string(bankhub.CompanySuspended), string(bankhub.CompanyTerminated), string(bankhub.CompanyCancelled), string(bankhub.CompanyFraud)},
+	// create accepts two statuses; every other command with --status, all six
+	"status@bankhub companies create": {string(bankhub.CompanyActive), string(bankhub.CompanyPending)},
+	"purpose":                         {string(bankhub.PurposeLinkBankAccount), string(bankhub.PurposeUnlinkBankAccount)},
+	"transfer-type":                   {"in", "out"},
+	"language":                        {"vi", "en"},
+	"webhook-success":                 {"1", "0"},
+	"brand-name":                      {"MBBank", "ACB"},
 }
 
 // completions registers the values of flagValues on every command that has
@@ -26,6 +28,12 @@ var flagValues = map[string][]string{
 // API with the invocation's credentials; nothing when they are missing).
 func (a *app) completions(cmd *cobra.Command) {
 	for name, values := range flagValues {
+		if v, ok := flagValues[name+"@"+cmd.CommandPath()]; ok {
+			values = v
+		}
+		if strings.Contains(name, "@") {
+			continue
+		}
 		if cmd.Flags().Lookup(name) != nil || cmd.PersistentFlags().Lookup(name) != nil {
 			cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 		}
@@ -34,7 +42,7 @@ func (a *app) completions(cmd *cobra.Command) {
 		var ids []string
 		if page, err := c.Companies.List(ctx, &bankhub.CompanyListParams{PerPage: 50}); err == nil {
 			for _, co := range page.Data {
-				ids = append(ids, co.XID+"\t"+co.FullName)
+				ids = append(ids, cobra.CompletionWithDesc(completionSafe(co.XID), completionSafe(co.FullName)))
 			}
 		}
 		return ids
@@ -43,7 +51,7 @@ func (a *app) completions(cmd *cobra.Command) {
 		var ids []string
 		if page, err := c.BankAccounts.List(ctx, &bankhub.BankAccountListParams{PerPage: 50}); err == nil {
 			for _, b := range page.Data {
-				ids = append(ids, b.XID+"\t"+b.BrandName+" "+b.AccountNumber)
+				ids = append(ids, cobra.CompletionWithDesc(completionSafe(b.XID), completionSafe(b.BrandName+" "+b.AccountNumber)))
 			}
 		}
 		return ids

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -80,8 +81,73 @@ func loginRun(ctx context.Context, o *loginOptions) error {
 	if err := writeProfiles(o.ProfilePath, profiles); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.ErrOut, "saved profile %q (%s) to %s; use it with --profile %s\n", o.Profile, o.Env, o.ProfilePath, o.Profile)
+	if o.Profile == defaultProfile {
+		fmt.Fprintf(o.IO.ErrOut, "saved profile %q (%s) to %s: commands use it when no profile is named and no credentials are exported\n",
+			o.Profile, o.Env, o.ProfilePath)
+	} else {
+		fmt.Fprintf(o.IO.ErrOut, "saved profile %q (%s) to %s; use it with --profile %s\n", o.Profile, o.Env, o.ProfilePath, o.Profile)
+	}
 	return nil
+}
+
+type logoutOptions struct {
+	IO          *ioStreams
+	ProfilePath string
+	Profile     string
+}
+
+// newLogoutCmd deletes a saved profile, and the access token cached for
+// it.
+func newLogoutCmd(f *factory, run func(context.Context, *logoutOptions) error) *cobra.Command {
+	o := &logoutOptions{IO: f.IO}
+	return &cobra.Command{
+		Use:   "logout",
+		Short: "Delete a saved profile (--profile, default \"default\") and its cached access token",
+		Example: `  bankhub logout
+  bankhub logout --profile shop`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Profile, o.ProfilePath = f.Flags.Profile, f.ProfilePath()
+			if o.Profile == "" {
+				o.Profile = defaultProfile
+			}
+			return runFunc(run, logoutRun)(cmd.Context(), o)
+		},
+	}
+}
+
+func logoutRun(_ context.Context, o *logoutOptions) error {
+	profiles, err := readProfiles(o.ProfilePath)
+	if err != nil {
+		return err
+	}
+	p, ok := profiles[o.Profile]
+	if !ok {
+		return usageErr("no profile %q in %s: `bankhub profiles` lists them", o.Profile, o.ProfilePath)
+	}
+	delete(profiles, o.Profile)
+	if err := writeProfiles(o.ProfilePath, profiles); err != nil {
+		return err
+	}
+	if baseURL, err := envURL(p.Env, "the profile"); err == nil {
+		forgetToken(baseURL, p.ClientID, p.ClientSecret)
+	}
+	fmt.Fprintf(o.IO.ErrOut, "deleted profile %q from %s, and its cached access token\n", o.Profile, o.ProfilePath)
+	return nil
+}
+
+// profileNames completes --profile with the saved profiles' names.
+func profileNames(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	profiles, err := readProfiles(profilePath())
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	names := make([]cobra.Completion, 0, len(profiles))
+	for n, p := range profiles {
+		names = append(names, cobra.CompletionWithDesc(completionSafe(n), completionSafe(p.Env)))
+	}
+	sort.Strings(names)
+	return names, cobra.ShellCompDirectiveNoFileComp
 }
 
 // askCredentials reads the id and the secret: prompts on a terminal (the
@@ -179,19 +245,35 @@ func writeProfiles(path string, profiles map[string]profileEntry) error {
 type profilesOptions struct {
 	IO          *ioStreams
 	ProfilePath string
+	// Settle says which settings are in effect, and where each came from.
+	Settle func() (settings, error)
 }
 
-// newProfilesCmd lists the saved profiles: name, environment and client
-// id, never the secret.
+// newProfilesCmd lists the saved profiles (name, environment, client id;
+// never the secret) and says which settings are in effect and where each
+// came from.
 func newProfilesCmd(f *factory, run func(context.Context, *profilesOptions) error) *cobra.Command {
 	o := &profilesOptions{IO: f.IO}
 	return &cobra.Command{
-		Use:     "profiles",
-		Short:   "List the saved profiles (never their secrets)",
-		Example: "  bankhub profiles\n  bankhub profiles -o json",
+		Use:   "profiles",
+		Short: "List the saved profiles, and which settings are in effect (never a secret)",
+		Long: `profiles lists the saved profiles (name, environment, client id; never a secret), marks the one
+in effect, and says where the environment, the client id and the secret of this invocation come
+from, by the CLI's one rule:
+
+  1. a profile named (--profile, or BANKHUB_PROFILE) supplies its environment and its
+     credentials together; flags override single values; exported BANKHUB_* variables never
+     mix into it;
+  2. otherwise --env, BANKHUB_ENV or BANKHUB_BASE_URL (sandbox by default), and the flags, then
+     BANKHUB_CLIENT_ID and BANKHUB_CLIENT_SECRET;
+  3. with no credentials from either, the profile "default" (what bankhub login writes
+     without --profile), with its own environment;
+  4. for the fake (--env fake), its own published credentials unless flags give others.`,
+		Example: "  bankhub profiles\n  bankhub --profile shop profiles\n  bankhub profiles -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.ProfilePath = f.ProfilePath()
+			o.Settle = func() (settings, error) { return osSettings(*f.Flags) }
 			return runFunc(run, profilesRun)(cmd.Context(), o)
 		},
 	}
@@ -207,10 +289,43 @@ func profilesRun(_ context.Context, o *profilesOptions) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	t := &table{header: []string{"NAME", "ENVIRONMENT", "CLIENT ID"}}
+	st, settleErr := o.Settle()
+	t := &table{header: []string{"", "NAME", "ENVIRONMENT", "CLIENT ID"}}
 	for _, n := range names {
 		p := profiles[n]
-		t.add(map[string]string{"name": n, "env": p.Env, "client_id": p.ClientID}, n, p.Env, p.ClientID)
+		mark := ""
+		if settleErr == nil && n == st.Profile {
+			mark = "*"
+		}
+		t.add(map[string]any{"name": n, "env": p.Env, "client_id": p.ClientID, "in_effect": mark != ""}, mark, n, p.Env, p.ClientID)
 	}
-	return o.IO.print(t)
+	if !o.IO.forPeople() {
+		return o.IO.print(t)
+	}
+	if len(names) > 0 {
+		if err := o.IO.print(t); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(o.IO.Out, "no profiles in %s (bankhub login saves one)\n", o.ProfilePath)
+	}
+	if settleErr != nil {
+		fmt.Fprintf(o.IO.Out, "\nin effect: none (%s)\n", terminalSafe(settleErr.Error()))
+		return nil
+	}
+	profile := "none"
+	if st.Profile != "" {
+		profile = strconv.Quote(st.Profile) + " (" + st.ProfileFrom + ")"
+	}
+	secret := "none"
+	if st.Secret != "" {
+		secret = "set, from " + st.SecretFrom
+	}
+	id := "none"
+	if st.ID != "" {
+		id = st.ID + ", from " + st.IDFrom
+	}
+	fmt.Fprintf(o.IO.Out, "\nin effect: profile %s\n  environment  %s, from %s\n  client id    %s\n  secret       %s\n",
+		terminalSafe(profile), terminalSafe(st.Env), st.EnvFrom, terminalSafe(id), secret)
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -154,6 +155,16 @@ Exit codes: 0 ok, 1 other error, 2 usage or invalid params, 3 auth (401/403), 4 
 	f := a.factory()
 	root.AddCommand(newCompaniesCmd(f), newLinkTokensCmd(f), newBankAccountsCmd(f), newTransactionsCmd(f),
 		newMerchantConfigCmd(f), newWebhooksCmd(f), newAuthCmd(f, nil), newListenCmd(f, nil), newReconcileCmd(f, nil),
-		newFakeCmd(f), newAPICmd(f, nil), newLoginCmd(f, nil), newProfilesCmd(f, nil))
+		newFakeCmd(f), newAPICmd(f, nil), newLoginCmd(f, nil), newLogoutCmd(f, nil), newProfilesCmd(f, nil), newVersionCmd())
+	root.RegisterFlagCompletionFunc("profile", profileNames)
 	return root
+}
+
+// newVersionCmd prints the version, as --version does.
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{Use: "version", Short: "Print the CLI's and the SDK's version", Args: cobra.NoArgs, Example: "  bankhub version",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "bankhub %s (SDK bankhub-go %s, %s)\n", bankhub.Version, bankhub.Version, runtime.Version())
+			return err
+		}}
 }

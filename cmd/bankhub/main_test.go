@@ -265,12 +265,13 @@ func TestProfiles(t *testing.T) {
 	if _, stderr, code := run("--profile", "other", "companies", "list"); code != exitUsage || !strings.Contains(stderr, `no profile "other"`) {
 		t.Errorf("unknown profile: exit %d, %q", code, stderr)
 	}
-	// The environment comes before the profile, flags before both.
+	// Exported variables never mix into a named profile; flags override
+	// single values.
 	t.Setenv("BANKHUB_CLIENT_SECRET", "wrong")
-	if _, _, code := run("--profile", "fake", "companies", "list"); code != exitAuth {
-		t.Errorf("BANKHUB_CLIENT_SECRET did not take precedence: exit %d", code)
+	if _, stderr, code := run("--profile", "fake", "companies", "list"); code != 0 {
+		t.Errorf("BANKHUB_CLIENT_SECRET mixed into the profile: exit %d, %s", code, stderr)
 	}
-	if _, _, code := run("--profile", "fake", "--client-secret", c.fake.ClientSecret, "companies", "list"); code != 0 {
+	if _, _, code := run("--profile", "fake", "--client-secret", "wrong", "companies", "list"); code != exitAuth {
 		t.Errorf("--client-secret did not take precedence: exit %d", code)
 	}
 }

@@ -95,10 +95,13 @@ func (t *table) add(v any, cells ...string) {
 }
 
 // print writes t in the --output format. Cells hold text from the bank
-// (transfer contents, names), which anyone who sends money writes: tables
-// escape control characters, so one record stays one row and nothing
-// reaches the terminal as a command; CSV neutralises formulas; JSON is
-// exact (its escaping makes it data).
+// (transfer contents, names), which anyone who sends money writes, and each
+// kind of output has one escaping function that every such text goes
+// through: tables, listen, reconcile and error lines terminalSafe (one
+// record stays one row, nothing reaches the terminal as a command); CSV
+// csvSafe (the same, and formulas neutralised: a CSV printed to a terminal
+// is read there too); JSON jsonSafeWriter (exact, its escaping makes it
+// data); completion candidates completionSafe.
 func (s *ioStreams) print(t *table) error {
 	switch s.Format {
 	case "", "table":
@@ -135,7 +138,7 @@ func (s *ioStreams) print(t *table) error {
 				if slices.Contains(t.money, i) { // a number the CLI wrote: -20000 stays a number
 					r[i] = strings.NewReplacer(",", "", " VND", "").Replace(r[i])
 				} else {
-					r[i] = csvCell(r[i])
+					r[i] = csvSafe(r[i])
 				}
 			}
 			w.Write(r)
@@ -236,6 +239,17 @@ func unsafeRune(r rune) bool {
 	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 ||
 		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
 }
+
+// csvSafe is a CSV cell: control characters written as escapes, as in a
+// table (a CSV is read on a terminal as often as in a spreadsheet: ESC in a
+// transfer's content reached it raw), and a formula neutralised (csvCell).
+func csvSafe(s string) string { return csvCell(terminalSafe(s)) }
+
+// completionSafe is a shell completion candidate or its description (a
+// company's name, an id): the shell prints them, so they are escaped as on
+// a terminal, and a tab or a newline, which the completion protocol would
+// read as a new field or candidate, stays one candidate.
+func completionSafe(s string) string { return terminalSafe(s) }
 
 // csvCell neutralises a cell that a spreadsheet would run as a formula, as
 // OWASP recommends for CSV injection: a cell that starts with =, +, -, @,

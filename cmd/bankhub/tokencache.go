@@ -61,6 +61,13 @@ func newTokenCache(baseURL, clientID, secret string, exchange *bankhub.Client) *
 	return &tokenCache{path: filepath.Join(dir, hex.EncodeToString(sum[:16])+".json"), exchange: exchange}
 }
 
+// forgetToken removes the cached token of baseURL and these credentials.
+func forgetToken(baseURL, clientID, secret string) {
+	if tc := newTokenCache(baseURL, clientID, secret, nil); tc != nil {
+		os.Remove(tc.path)
+	}
+}
+
 func fresh(t *oauth2.Token) bool {
 	return t != nil && t.AccessToken != "" && time.Until(t.Expiry) > tokenEarly
 }
