@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -82,7 +84,7 @@ func (c *tokenCache) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	if fresh(c.tok) {
 		return c.tok, nil
 	}
-	if b, err := os.ReadFile(c.path); err == nil {
+	if b, err := readPrivate(c.path); err == nil {
 		var ct cachedToken
 		if json.Unmarshal(b, &ct) == nil {
 			t := &oauth2.Token{AccessToken: ct.AccessToken, TokenType: "Bearer", Expiry: ct.Expiry}
@@ -101,10 +103,14 @@ func (c *tokenCache) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	return t, nil
 }
 
-// save writes the token to a 0600 file, whole or not at all.
+// save writes the token to a 0600 file, whole or not at all, in a
+// directory only this user can write to.
 func (c *tokenCache) save(t *oauth2.Token) {
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
 		return
+	}
+	if !privateDir(filepath.Dir(c.path)) {
+		return // another user could swap the file: no cache rather than one they control
 	}
 	b, _ := json.Marshal(cachedToken{AccessToken: t.AccessToken, Expiry: t.Expiry})
 	f, err := os.CreateTemp(filepath.Dir(c.path), ".token-*")
@@ -135,4 +141,40 @@ func (c *tokenCache) Invalidate(t *oauth2.Token) {
 	}
 	c.tok = nil
 	os.Remove(c.path)
+}
+
+// errUntrusted is a cache file that another user could have written.
+var errUntrusted = errors.New("the token cache file or its directory is not this user's alone")
+
+// readPrivate reads a cached token's file only if no one else could have
+// put it there: a regular file (not a symlink: opened with O_NOFOLLOW,
+// checked on the open file, so it cannot be swapped between check and
+// read) that this user owns and only this user can read and write, in a
+// directory that this user owns and no one else can write to. A token
+// planted by another user (a 0666 file in a 0777 directory) was sent as the
+// bearer.
+func readPrivate(path string) ([]byte, error) {
+	if !privateDir(filepath.Dir(path)) {
+		return nil, errUntrusted
+	}
+	f, err := openNoFollow(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 != 0 || !ownedByMe(fi) {
+		return nil, errUntrusted
+	}
+	return io.ReadAll(io.LimitReader(f, 1<<16))
+}
+
+// privateDir reports a directory (not a symlink) that this user owns and
+// no one else can write to.
+func privateDir(dir string) bool {
+	fi, err := os.Lstat(dir)
+	return err == nil && fi.IsDir() && fi.Mode().Perm()&0o022 == 0 && ownedByMe(fi)
 }

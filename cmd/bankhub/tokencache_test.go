@@ -109,3 +109,64 @@ func TestLoginAndProfiles(t *testing.T) {
 		t.Errorf("empty input: exit %d, %s", code, stderr)
 	}
 }
+
+// The token cache trusts only what this user alone could have written: a
+// token planted by another user (mode 0666, a 0777 directory, a symlink)
+// was sent as the bearer. It is ignored, a token of its own is exchanged,
+// and nothing is written into a directory others can write to.
+func TestTokenCacheTrustsOnlyItsOwnFiles(t *testing.T) {
+	c := newCLI(t)
+	for name, plant := range map[string]func(t *testing.T, dir, file string){
+		"a file others can write": func(t *testing.T, dir, file string) {
+			writePlanted(t, file, 0o666)
+		},
+		"a directory others can write": func(t *testing.T, dir, file string) {
+			writePlanted(t, file, 0o600)
+			if err := os.Chmod(dir, 0o777); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"a symlink to another file": func(t *testing.T, dir, file string) {
+			elsewhere := filepath.Join(t.TempDir(), "token.json")
+			writePlanted(t, elsewhere, 0o600)
+			if err := os.Symlink(elsewhere, file); err != nil {
+				t.Fatal(err)
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "tokens")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("BANKHUB_CACHE_DIR", dir)
+			tc := newTokenCache(c.fake.URL, c.fake.ClientID, c.fake.ClientSecret, nil)
+			plant(t, dir, tc.path)
+			before := c.fake.Count(bankhubtest.OpToken)
+			if _, stderr, code := c.run("", "companies", "list"); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if c.fake.Count(bankhubtest.OpToken) != before+1 {
+				t.Error("the planted token was used instead of a token of its own")
+			}
+			// The fake answers 401 to a token it did not issue: a 401 in
+			// the log means the planted token was sent.
+			for _, r := range c.fake.Requests() {
+				if r.Status == 401 {
+					t.Errorf("the planted token went to the API: %s %s answered 401", r.Method, r.Path)
+				}
+			}
+		})
+	}
+}
+
+func writePlanted(t *testing.T, path string, mode os.FileMode) {
+	t.Helper()
+	body := `{"access_token":"planted-token","expiry":"2099-01-01T00:00:00Z"}`
+	if err := os.WriteFile(path, []byte(body), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil { // past the umask
+		t.Fatal(err)
+	}
+}
