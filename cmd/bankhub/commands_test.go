@@ -272,3 +272,41 @@ func TestCompaniesCreateRunEscapesTheReadBackNote(t *testing.T) {
 		t.Errorf("stderr %q, stdout %q", errb.String(), out.String())
 	}
 }
+
+// The summary line sums by direction as the SDK reads it: in and credit (any
+// case) are money in, out and debit money out, and a direction that is
+// neither is counted apart, in neither sum. It was "everything but the exact
+// string out is income": 500,000 in plus 500,000 debit printed net
+// 1,000,000 VND.
+func TestTransactionsListSumsByDirection(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		row := func(id, dir string, amount int) string {
+			return `{"transaction_id":"` + id + `","transaction_date":"2026-01-13 20:55:04","bank_account_xid":"b1","brand_name":"MBBank",` +
+				`"account_number":"0123","transfer_type":"` + dir + `","amount":` + itoa(amount) + `,"transaction_content":"c","payment_code":"","webhook_success":1}`
+		}
+		io.WriteString(w, `{"data":[`+row("t1", "in", 500_000)+`,`+row("t2", "debit", 500_000)+`,`+row("t3", "CREDIT", 70_000)+`,`+
+			row("t4", " Out ", 20_000)+`,`+row("t5", "sideways", 9_000_000)+`],"meta":{"page":1,"per_page":20,"total":5,"total_pages":1}}`)
+	}))
+	defer srv.Close()
+	c, err := bankhub.NewClient("", "", bankhub.WithBaseURL(srv.URL), bankhub.WithRetryPolicy(bankhub.NoRetry),
+		bankhub.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	o := &transactionsListOptions{IO: &ioStreams{Out: &out, ErrOut: &errb}, Client: func() (*bankhub.Client, error) { return c, nil }}
+	if err := transactionsListRun(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := "5 transactions: in 570,000 VND, out 520,000 VND, net 50,000 VND (1 of unknown direction, in neither)"
+	if got := lines[len(lines)-1]; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+	for i, dir := range []string{"in", "out", "in", "out", "sideways"} {
+		if f := strings.Fields(lines[i+1]); len(f) < 4 || f[3] != dir {
+			t.Errorf("row %d: %q, want direction %q", i+1, lines[i+1], dir)
+		}
+	}
+}

@@ -118,7 +118,7 @@ func listenHandler(o *listenOptions) http.Handler {
 	if o.IPNKey != "" {
 		mux.Handle("POST /ipn", keep(bankhub.NewIPNHandler(o.IPNKey, func(_ context.Context, n *bankhub.IPN) error {
 			t := &table{header: []string{"IPN", "TRANSACTION ID", "TYPE", "AMOUNT", "PAYMENT CODE", "CONTENT"}, single: true}
-			t.add(n, "ipn", n.TransactionID, string(n.TransferType), showVND(n.Amount), n.PaymentCode, n.Content)
+			t.add(n, "ipn", n.TransactionID, showDirection(n.TransferType), showVND(n.Amount), n.PaymentCode, n.Content)
 			return out.print(o.IO, t)
 		}, bankhub.WithHandlerLogger(logger))))
 	}

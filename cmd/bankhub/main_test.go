@@ -315,7 +315,7 @@ func TestListenPrintsAndForwards(t *testing.T) {
 	}
 	o.forwards.Wait()
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 2 || !strings.Contains(lines[0], "a47b6ab2-8f8b-11f0-b21a-a6006ab65aca  credit  500,000 VND  DH123456") ||
+	if len(lines) != 2 || !strings.Contains(lines[0], "a47b6ab2-8f8b-11f0-b21a-a6006ab65aca  in  500,000 VND  DH123456") ||
 		!strings.Contains(lines[1], "BANK_ACCOUNT_LINKED  e343bdec-97dc-4c60-b953-f81b183e0096  2026-01-13 20:47:03") {
 		t.Errorf("printed %q", out.String())
 	}
@@ -359,7 +359,8 @@ func TestReconcileListsWhatIPNMissed(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	if !strings.Contains(stdout, "DH000002") || !strings.Contains(stdout, "DH000003") || strings.Contains(stdout, "DH000001") ||
-		!strings.Contains(stdout, "200 OK") || !strings.Contains(stdout, "2 of the last 24h missed by IPN") {
+		!strings.Contains(stdout, "200 OK") || !strings.Contains(stdout, "2 of the last 24h missed by IPN") ||
+		!regexp.MustCompile(`\bin +200,000 VND`).MatchString(stdout) || strings.Contains(stdout, "credit") { // in/out, as transactions list prints them
 		t.Errorf("reconcile printed:\n%s", stdout)
 	}
 	mu.Lock()

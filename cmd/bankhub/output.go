@@ -169,6 +169,22 @@ func showDate(d bankhub.Date) string {
 // showVND writes whole dong with thousands separators: "1,500,000 VND".
 func showVND(v bankhub.VND) string { return v.String() }
 
+// showDirection prints a transfer's direction the same way in every
+// command: "in" for money in (in, credit, in any case), "out" for money out
+// (out, debit), and anything else as the bank sent it, which the table
+// escapes; such a row is neither in nor out.
+func showDirection(t bankhub.TransferType) string {
+	switch {
+	case t.Incoming():
+		return "in"
+	case t.Outgoing():
+		return "out"
+	case t == "":
+		return "(none)"
+	}
+	return string(t)
+}
+
 func showBool(b bool) string {
 	if b {
 		return "yes"

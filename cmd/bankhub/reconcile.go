@@ -69,7 +69,7 @@ func reconcileRun(ctx context.Context, o *reconcileOptions) error {
 				}
 			}
 		}
-		t.add(n, n.TransactionID, showTime(n.TransactionDate), string(n.TransferType), showVND(n.Amount), n.PaymentCode, n.Content, status)
+		t.add(n, n.TransactionID, showTime(n.TransactionDate), showDirection(n.TransferType), showVND(n.Amount), n.PaymentCode, n.Content, status)
 		return nil
 	}
 	rec := bankhub.NewReconciler(c, fn, bankhub.WithReconcileDedupe(bankhub.NewMemoryDedupe(0, 0)),

@@ -64,24 +64,19 @@ func newTransactionsListCmd(f *factory, run func(context.Context, *transactionsL
 	return cmd
 }
 
-// transactionsListRun prints the transactions and, for people, their count
-// and net amount (money in less money out).
+// transactionsListRun prints the transactions and, for people, their count,
+// money in, money out and net (in less out). A transaction whose direction
+// is neither in nor out is counted apart and in neither sum.
 func transactionsListRun(ctx context.Context, o *transactionsListOptions) error {
 	c, err := o.Client()
 	if err != nil {
 		return err
 	}
 	t := transactionTable()
-	var n int
-	var net bankhub.VND
+	var sum directionSum
 	add := func(tx bankhub.Transaction) {
 		addTransaction(t, tx)
-		n++
-		if tx.TransferType == bankhub.TransferOut {
-			net -= tx.Amount
-		} else {
-			net += tx.Amount
-		}
+		sum.add(tx.TransferType, tx.Amount)
 	}
 	if err := listOrAll(ctx, o.IO, o.All, c.Transactions.List, c.Transactions.All, &o.Params, add); err != nil {
 		return err
@@ -90,7 +85,7 @@ func transactionsListRun(ctx context.Context, o *transactionsListOptions) error 
 		return err
 	}
 	if o.IO.forPeople() {
-		fmt.Fprintf(o.IO.Out, "%s, net %s\n", plural(n, "transaction"), showVND(net))
+		fmt.Fprintln(o.IO.Out, sum.String())
 	}
 	return nil
 }
@@ -170,6 +165,35 @@ func transactionTable() *table {
 }
 
 func addTransaction(t *table, tx bankhub.Transaction) {
-	t.add(tx, tx.TransactionID, showTime(tx.TransactionDate), string(tx.TransferType), showVND(tx.Amount), tx.BrandName,
+	t.add(tx, tx.TransactionID, showTime(tx.TransactionDate), showDirection(tx.TransferType), showVND(tx.Amount), tx.BrandName,
 		tx.AccountNumber, tx.PaymentCode, showBool(tx.WebhookSuccess), tx.TransactionContent)
+}
+
+// directionSum totals amounts by direction.
+type directionSum struct {
+	n, unknown int
+	in, out    bankhub.VND
+}
+
+func (s *directionSum) add(t bankhub.TransferType, v bankhub.VND) {
+	s.n++
+	switch {
+	case t.Incoming():
+		s.in += v
+	case t.Outgoing():
+		s.out += v
+	default:
+		s.unknown++
+	}
+}
+
+// String is the summary line: "3 transactions: in 1,000,000 VND, out
+// 500,000 VND, net 500,000 VND", and, when some had no known direction,
+// "(1 of unknown direction, in neither)".
+func (s *directionSum) String() string {
+	line := fmt.Sprintf("%s: in %s, out %s, net %s", plural(s.n, "transaction"), showVND(s.in), showVND(s.out), showVND(s.in-s.out))
+	if s.unknown > 0 {
+		line += fmt.Sprintf(" (%d of unknown direction, in neither)", s.unknown)
+	}
+	return line
 }
