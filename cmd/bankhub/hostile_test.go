@@ -274,7 +274,7 @@ func TestListenAnswersBeforeForwarding(t *testing.T) {
 	}))
 	defer target.Close()
 	var out, errb bytes.Buffer
-	o := &listenOptions{IO: &ioStreams{Out: &out, ErrOut: &errb}, WebhookSecret: "", IPNKey: "ipn-k", ForwardTo: target.URL}
+	o := &listenOptions{IO: &ioStreams{Out: &out, ErrOut: &errb}, WebhookSecret: "", IPNKey: "ipn-k", ForwardIPNTo: target.URL + "/ipn"}
 	srv := httptest.NewServer(listenHandler(o))
 	defer srv.Close()
 	req, err := bankhub.NewIPNTestRequest(srv.URL+"/ipn", "ipn-k", []byte(`{"transfer_type":"credit","amount":1,"transaction_id":"t1"}`))
@@ -292,7 +292,7 @@ func TestListenAnswersBeforeForwarding(t *testing.T) {
 	<-arrived
 	close(release)
 	o.forwards.Wait()
-	if !strings.Contains(errb.String(), "forwarded /ipn → 200 OK") {
+	if !strings.Contains(errb.String(), "forwarded ipn to "+target.URL+"/ipn → 200 OK") {
 		t.Errorf("stderr: %q", errb.String())
 	}
 }
@@ -308,7 +308,7 @@ func TestListenDoesNotFollowRedirects(t *testing.T) {
 	}))
 	defer target.Close()
 	var out, errb bytes.Buffer
-	o := &listenOptions{IO: &ioStreams{Out: &out, ErrOut: &errb}, WebhookSecret: "whsec-redirect", IPNKey: "", ForwardTo: target.URL}
+	o := &listenOptions{IO: &ioStreams{Out: &out, ErrOut: &errb}, WebhookSecret: "whsec-redirect", IPNKey: "", ForwardWebhookTo: target.URL}
 	h := listenHandler(o)
 	req, err := bankhub.NewWebhookTestRequest("/webhook", "whsec-redirect",
 		[]byte(`{"timestamp":1768312023,"xid":"e1","version":"1.0","event":"BANK_ACCOUNT_LINKED","metadata":{}}`))
@@ -347,7 +347,7 @@ func TestReconcileReplayFailuresFail(t *testing.T) {
 	} {
 		hang := make(chan struct{})
 		srv := httptest.NewServer(h(hang))
-		stdout, stderr, code := c.run("", "reconcile", "--forward-to", srv.URL, "--ipn-key", "k")
+		stdout, stderr, code := c.run("", "reconcile", "--forward-ipn-to", srv.URL, "--ipn-key", "k")
 		close(hang)
 		srv.Close()
 		if code == 0 || !strings.Contains(stderr, "1 of 1 replays to "+srv.URL+" were not delivered") {

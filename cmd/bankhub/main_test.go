@@ -288,7 +288,8 @@ func TestListenPrintsAndForwards(t *testing.T) {
 	}))
 	defer target.Close()
 	var out, errb bytes.Buffer
-	o := &listenOptions{IO: &ioStreams{Out: &out, ErrOut: &errb}, WebhookSecret: "whsec-listen", IPNKey: "ipn-listen", ForwardTo: target.URL}
+	o := &listenOptions{IO: &ioStreams{Out: &out, ErrOut: &errb}, WebhookSecret: "whsec-listen", IPNKey: "ipn-listen",
+		ForwardIPNTo: target.URL + "/bankhub/ipn", ForwardWebhookTo: target.URL + "/bankhub/events"} // each as given, as the README lays out an app
 	h := listenHandler(o)
 	ipn := `{"gateway":"MBBank","transaction_date":"2026-01-13 20:55:04","account_number":"0123456789","transfer_type":"credit",` +
 		`"amount":500000,"payment_code":"DH123456","content":"Thanh toan DH123456","transaction_id":"a47b6ab2-8f8b-11f0-b21a-a6006ab65aca"}`
@@ -325,13 +326,54 @@ func TestListenPrintsAndForwards(t *testing.T) {
 	for i, r := range forwarded {
 		byPath[r.URL.Path] = i
 	}
-	i, j := byPath["/ipn"], byPath["/webhook"]
+	i, j := byPath["/bankhub/ipn"], byPath["/bankhub/events"]
 	if len(forwarded) != 2 || len(byPath) != 2 || forwarded[i].Header.Get("Authorization") != "Apikey ipn-listen" ||
 		bodies[i] != ipn || forwarded[j].Header.Get("X-Secret-Key") != "whsec-listen" {
 		t.Errorf("forwarded %d: %v", len(forwarded), bodies)
 	}
+	for _, want := range []string{"forwarded ipn to " + target.URL + "/bankhub/ipn → 200 OK", "forwarded webhook to " + target.URL + "/bankhub/events → 200 OK"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr %q, want the line %q", errb.String(), want)
+		}
+	}
 	if strings.Contains(out.String()+errb.String(), "whsec-listen") {
 		t.Error("the webhook secret was printed")
+	}
+}
+
+// listen checks its forward URLs before it serves, and the deprecated
+// --forward-to (a base URL) still appends each kind's path, saying so.
+func TestListenForwardFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--ipn-key", "k", "--forward-ipn-to", "127.0.0.1:8080/bankhub/ipn"}, "--forward-ipn-to: want an http:// or https:// URL"},
+		{[]string{"--ipn-key", "k", "--forward-ipn-to", "ftp://127.0.0.1/ipn"}, "--forward-ipn-to: want an http:// or https:// URL"},
+		{[]string{"--ipn-key", "k", "--forward-webhook-to", "http://127.0.0.1:1/events"}, "--forward-webhook-to needs --webhook-secret"},
+		{[]string{"--ipn-key", "k", "--forward-ipn-to", "http://user:hunter2@/x"}, "want an http:// or https:// URL"},
+		{[]string{"reconcile", "--ipn-key", "k", "--forward-ipn-to", "localhost:8080/ipn"}, "--forward-ipn-to: want an http:// or https:// URL"},
+		{[]string{"reconcile", "--forward-to", "http://127.0.0.1:1/ipn"}, "--forward-ipn-to needs --ipn-key"},
+	} {
+		var out, errb bytes.Buffer
+		args := append([]string{"listen", "--addr", "127.0.0.1:0"}, tc.args...)
+		if tc.args[0] == "reconcile" {
+			args = append([]string{"--env", "fake"}, tc.args...)
+		}
+		code := Execute(args, strings.NewReader(""), &out, &errb)
+		if code != exitUsage || !strings.Contains(errb.String(), tc.want) || strings.Contains(errb.String(), "hunter2") {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errb.String(), tc.want)
+		}
+	}
+	o := &listenOptions{IPNKey: "k", WebhookSecret: "s", ForwardTo: "http://127.0.0.1:3000/", ForwardWebhookTo: "http://127.0.0.1:3000/bankhub/events"}
+	ipn, webhook, err := o.targets()
+	if err != nil || ipn != "http://127.0.0.1:3000/ipn" || webhook != "http://127.0.0.1:3000/bankhub/events" {
+		t.Errorf("targets: %q %q %v", ipn, webhook, err)
+	}
+	var out, errb bytes.Buffer
+	code := Execute([]string{"listen", "--ipn-key", "k", "--forward-to", "http://127.0.0.1:3000", "--addr", "127.0.0.1:65536"}, strings.NewReader(""), &out, &errb)
+	if code != exitError || strings.Count(errb.String(), "--forward-to is deprecated: it appends /ipn or /webhook to the URL; give --forward-ipn-to URL and --forward-webhook-to URL") != 1 {
+		t.Errorf("--forward-to: exit %d, stderr %q", code, errb.String())
 	}
 }
 
@@ -354,7 +396,7 @@ func TestReconcileListsWhatIPNMissed(t *testing.T) {
 	c.fake.SimulateTransfer(context.Background(), bankhubtest.TransferParams{BankAccountXID: account, Amount: 200_000, Content: "DH000002"})
 	c.fake.SimulateTransfer(context.Background(), bankhubtest.TransferParams{BankAccountXID: account, Amount: 300_000, Content: "DH000003"})
 
-	stdout, stderr, code := c.run("", "reconcile", "--forward-to", shop.URL, "--ipn-key", "shop-key")
+	stdout, stderr, code := c.run("", "reconcile", "--forward-ipn-to", shop.URL, "--ipn-key", "shop-key")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

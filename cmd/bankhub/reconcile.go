@@ -21,25 +21,33 @@ func newReconcileCmd(f *factory, run func(context.Context, *reconcileOptions) er
 	o := &reconcileOptions{IO: f.IO, Client: f.Client}
 	cmd := &cobra.Command{Use: "reconcile", Short: "One pass of the reconciler: the transactions whose IPN was not delivered",
 		Long: `reconcile makes one pass of the SDK's reconciler over the last --window of transactions
-and lists those whose IPN was not delivered (webhook_success 0). With --forward-to URL
---ipn-key KEY, each is also sent to URL as the IPN SePay would have sent, so that your
-endpoint can record it (it must de-duplicate on transaction_id, as it must for SePay).`,
+and lists those whose IPN was not delivered (webhook_success 0). With --forward-ipn-to URL
+--ipn-key KEY, each is also sent to URL, exactly as given (as listen's --forward-ipn-to), as
+the IPN SePay would have sent, so that your endpoint can record it (it must de-duplicate on
+transaction_id, as it must for SePay).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runFunc(run, reconcileRun)(cmd.Context(), o)
 		}}
 	cmd.Flags().DurationVar(&o.Window, "window", 24*time.Hour, "how far back to look")
-	cmd.Flags().StringVar(&o.ForwardTo, "forward-to", "", "send each missed transaction to this IPN URL")
+	cmd.Flags().StringVar(&o.ForwardTo, "forward-ipn-to", "", "send each missed transaction to this IPN URL, as given")
+	cmd.Flags().StringVar(&o.ForwardTo, "forward-to", "", "the same as --forward-ipn-to")
+	cmd.Flags().MarkDeprecated("forward-to", "it is --forward-ipn-to, the name listen uses too")
 	cmd.Flags().StringVar(&o.IPNKey, "ipn-key", "", "the API key your IPN endpoint expects")
 	return cmd
 }
 
 // reconcileRun lists the missed transactions, replays each when asked, and
 // fails (exit 1) when a replay was not delivered, so that `bankhub
-// reconcile --forward-to … || alert` alerts.
+// reconcile --forward-ipn-to … || alert` alerts.
 func reconcileRun(ctx context.Context, o *reconcileOptions) error {
-	if o.ForwardTo != "" && o.IPNKey == "" {
-		return usageErr("--forward-to needs --ipn-key")
+	if o.ForwardTo != "" {
+		if err := checkForwardURL(o.ForwardTo); err != nil {
+			return usageErr("--forward-ipn-to: %v", err)
+		}
+		if o.IPNKey == "" {
+			return usageErr("--forward-ipn-to needs --ipn-key: your endpoint checks it")
+		}
 	}
 	c, err := o.Client()
 	if err != nil {
