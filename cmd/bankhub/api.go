@@ -20,6 +20,8 @@ type apiOptions struct {
 	// Data is the JSON body; Query the name=value query parameters.
 	Data  string
 	Query []string
+	// formatGiven is -o given on the command line.
+	formatGiven bool
 }
 
 // newAPICmd is a raw request through the SDK's request path (Client.Do):
@@ -32,12 +34,17 @@ func newAPICmd(f *factory, run func(context.Context, *apiOptions) error) *cobra.
 		Short: "Send a request to any API path and print the JSON answer",
 		Long: `api sends METHOD PATH through the SDK's request path: the access token, retries (GET like a
 read, anything else only when the request surely did not arrive) and typed errors. The answer's
-JSON is printed as it came, indented. A write to production asks first.`,
+JSON is printed as it came, indented (-o json is the only format). PATH is the API path,
+with or without its leading slash, and may carry a query string; the host is --env's (a full
+URL is refused: the token goes to --env's host only). A write to production asks first.`,
 		Example: `  bankhub api GET /v1/company --query per_page=5
-  bankhub api POST /v1/company/counter --data '{"company_xid":"..."}'`,
+  bankhub api GET "v1/transaction?transfer_type=in&per_page=5"
+  bankhub api GET /v1/company/counter/COMPANY_XID
+  bankhub api POST /v1/company/create --data '{"full_name":"Công ty TNHH ABC","status":"Active"}'`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Method, o.Path = args[0], args[1]
+			o.formatGiven = cmd.Flags().Changed("output")
 			return runFunc(run, apiRun)(cmd.Context(), o)
 		},
 	}
@@ -47,6 +54,16 @@ JSON is printed as it came, indented. A write to production asks first.`,
 }
 
 func apiRun(ctx context.Context, o *apiOptions) error {
+	if f := o.IO.Format; o.formatGiven && f != "json" {
+		return usageErr("api prints the answer's JSON as it came: -o %s is not one of its formats (json)", f)
+	}
+	path, rawQuery, _ := strings.Cut(o.Path, "?")
+	if strings.Contains(path, "://") || strings.HasPrefix(path, "//") {
+		return usageErr("%q: give the API path, e.g. /v1/company; the host is --env's", o.Path)
+	}
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path // v1/company, as gh api takes it
+	}
 	var in any
 	if o.Data != "" {
 		if !json.Valid([]byte(o.Data)) {
@@ -54,7 +71,10 @@ func apiRun(ctx context.Context, o *apiOptions) error {
 		}
 		in = json.RawMessage(o.Data)
 	}
-	q := url.Values{}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return usageErr("the query in %q: %v", o.Path, err)
+	}
 	for _, kv := range o.Query {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
@@ -63,17 +83,16 @@ func apiRun(ctx context.Context, o *apiOptions) error {
 		q.Add(k, v)
 	}
 	var c *bankhub.Client
-	var err error
 	if strings.EqualFold(o.Method, "GET") {
 		c, err = o.Client()
 	} else {
-		c, err = writeClient(o.Client, o.Confirm, strings.ToUpper(o.Method)+" "+o.Path)
+		c, err = writeClient(o.Client, o.Confirm, strings.ToUpper(o.Method)+" "+path)
 	}
 	if err != nil {
 		return err
 	}
 	var out json.RawMessage
-	if err := c.Do(ctx, o.Method, o.Path, q, in, &out); err != nil {
+	if err := c.Do(ctx, o.Method, path, q, in, &out); err != nil {
 		return err
 	}
 	enc := json.NewEncoder(jsonSafeWriter{o.IO.Out})

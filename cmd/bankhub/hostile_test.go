@@ -553,14 +553,87 @@ func TestAPICommand(t *testing.T) {
 	}{
 		{[]string{"api", "GET", "/v1/company/no-such"}, exitNotFound, "404"},
 		{[]string{"api", "POST", "/v1/company/create", "--data", "{nope"}, exitUsage, "--data is not valid JSON"},
-		{[]string{"api", "GET", "https://elsewhere.example/v1/company"}, exitUsage, "not a URL"},
+		{[]string{"api", "GET", "https://elsewhere.example/v1/company"}, exitUsage, "give the API path, e.g. /v1/company; the host is --env's"},
+		{[]string{"api", "GET", "//elsewhere.example/v1/company"}, exitUsage, "give the API path"},
 		{[]string{"api", "GET", "/v1/company", "-q", "novalue"}, exitUsage, "want name=value"},
+		{[]string{"api", "GET", "/v1/company", "-o", "csv"}, exitUsage, "-o csv is not one of its formats (json)"},
+		{[]string{"api", "GET", "/v1/company", "-o", "table"}, exitUsage, "-o table is not one of its formats (json)"},
+		{[]string{"api", "GET", "/v1/company?per_page=%zz"}, exitUsage, "the query in"},
 	} {
 		_, stderr, code := c.run("", tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.msg) {
 			t.Errorf("%v: exit %d (want %d), %s", tc.args, code, tc.code, stderr)
 		}
 	}
+	// No leading slash, as gh api takes it, and a query in the path, merged
+	// with --query.
+	c.fake.ResetRequests()
+	stdout, stderr, code = c.run("", "api", "GET", "v1/company?per_page=1", "-q", "page=1", "-o", "json")
+	if err := json.Unmarshal([]byte(stdout), &page); code != 0 || err != nil || len(page.Data) != 1 {
+		t.Errorf("v1/company?per_page=1: exit %d, %s %s", code, stdout, stderr)
+	}
+	if r := c.fake.Requests(); len(r) == 0 || r[len(r)-1].Path != "/v1/company" || r[len(r)-1].Query != "page=1&per_page=1" {
+		t.Errorf("requests %+v", r)
+	}
+}
+
+// Every example in bankhub api --help runs as printed (the one for the
+// counter was POST /v1/company/counter, which is GET /v1/company/counter/{xid}).
+func TestAPIHelpExamplesRun(t *testing.T) {
+	c := newCLI(t)
+	company := c.fake.AddCompany(bankhubtest.CompanyParams{FullName: "Công ty TNHH API"})
+	cmd := newAPICmd(&factory{IO: &ioStreams{}}, nil)
+	n := 0
+	for _, line := range strings.Split(cmd.Example, "\n") {
+		args := shellWords(t, strings.TrimSpace(line))
+		if len(args) < 2 || args[0] != "bankhub" {
+			t.Fatalf("example %q", line)
+		}
+		for i := range args {
+			args[i] = strings.ReplaceAll(args[i], "COMPANY_XID", company)
+		}
+		if stdout, stderr, code := c.run("", args[1:]...); code != 0 || !json.Valid([]byte(stdout)) {
+			t.Errorf("%s: exit %d\n%s%s", line, code, stdout, stderr)
+		}
+		n++
+	}
+	if n < 3 {
+		t.Errorf("%d examples", n)
+	}
+}
+
+// shellWords splits an example line as a POSIX shell would, for the quoting
+// the examples use ('…' and "…", no escapes).
+func shellWords(t *testing.T, line string) []string {
+	t.Helper()
+	var words []string
+	var cur strings.Builder
+	in, quote := false, rune(0)
+	for _, r := range line {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '\'' || r == '"':
+			quote, in = r, true
+		case r == ' ':
+			if in {
+				words, in = append(words, cur.String()), false
+				cur.Reset()
+			}
+		default:
+			cur.WriteRune(r)
+			in = true
+		}
+	}
+	if quote != 0 {
+		t.Fatalf("unbalanced quote in %q", line)
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words
 }
 
 // Completion offers the values of enumerated flags and the ids of the
